@@ -1,0 +1,53 @@
+"""Input validation shared by the losses: errors name the offending shapes."""
+
+from __future__ import annotations
+
+import torch
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def check_features(name: str, x: torch.Tensor) -> None:
+    """A non-empty (N, F) tensor."""
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a tensor, got {type(x).__name__}")
+    if x.dim() != 2:
+        raise ValueError(f"{name} must have shape (N, F), got {tuple(x.shape)}")
+    if x.size(0) == 0:
+        raise ValueError(f"{name} is an empty batch, shape {tuple(x.shape)}")
+
+
+def check_pair(name_s: str, x_s: torch.Tensor, name_t: str, x_t: torch.Tensor, same_batch: bool = False) -> None:
+    """Two (N, F) batches with the same F (and the same N when ``same_batch``)."""
+    check_features(name_s, x_s)
+    check_features(name_t, x_t)
+    if x_s.size(1) != x_t.size(1):
+        raise ValueError(
+            f"{name_s} and {name_t} must have the same feature dimension, got "
+            f"{tuple(x_s.shape)} and {tuple(x_t.shape)}"
+        )
+    if same_batch and x_s.size(0) != x_t.size(0):
+        raise ValueError(
+            f"{name_s} and {name_t} must have the same batch size for this estimator, got "
+            f"{tuple(x_s.shape)} and {tuple(x_t.shape)}"
+        )
+
+
+def check_reduction(reduction: str) -> str:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
+def reduce(values: torch.Tensor, reduction: str) -> torch.Tensor:
+    if reduction == "mean":
+        return values.mean()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+def binary_accuracy(logits: torch.Tensor, label: float) -> torch.Tensor:
+    """Fraction of logits on the side of ``label`` (1 → logit ≥ 0, 0 → logit < 0)."""
+    predicted = (logits.detach() >= 0).to(logits.dtype)
+    return (predicted == label).float().mean()
