@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -31,6 +33,17 @@ def check_pair(name_s: str, x_s: torch.Tensor, name_t: str, x_t: torch.Tensor, s
             f"{name_s} and {name_t} must have the same batch size for this estimator, got "
             f"{tuple(x_s.shape)} and {tuple(x_t.shape)}"
         )
+
+
+def check_weights(name: str, w: Optional[torch.Tensor], n: int) -> Optional[torch.Tensor]:
+    """Optional per-sample weights: ``None`` or a tensor of n elements ((n,) or (n, 1)),
+    returned flattened to (n,)."""
+    if w is None:
+        return None
+    if not isinstance(w, torch.Tensor) or w.numel() != n or (w.dim() == 2 and w.size(1) != 1) or w.dim() > 2:
+        shape = tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__
+        raise ValueError(f"{name} must hold one weight per sample, shape ({n},), got {shape}")
+    return w.reshape(-1)
 
 
 def check_reduction(reduction: str) -> str:

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dalearn.losses._checks import binary_accuracy, check_pair, check_reduction, reduce
+from dalearn.losses._checks import binary_accuracy, check_pair, check_reduction, check_weights, reduce
 from dalearn.nn.grl import WarmStartGradientReverseLayer
 
 
@@ -82,6 +82,8 @@ class DomainAdversarialLoss(nn.Module):
     ) -> torch.Tensor:
         check_pair("f_s", f_s, "f_t", f_t)
         n_s = f_s.size(0)
+        w_s = check_weights("w_s", w_s, n_s)
+        w_t = check_weights("w_t", w_t, f_t.size(0))
         d = self.domain_discriminator(self.grl(torch.cat([f_s, f_t], dim=0)))
         d_s, d_t = d[:n_s], d[n_s:]
         if self.sigmoid:
@@ -99,6 +101,8 @@ class DomainAdversarialLoss(nn.Module):
             if self.reduction == "mean":
                 return per_sample[:n_s].mean() + per_sample[n_s:].mean()
             return reduce(per_sample, self.reduction)
+        if d.dim() != 2 or d.size(1) != 2:
+            raise ValueError(f"sigmoid=False needs a discriminator output of shape (N, 2), got {tuple(d.shape)}")
         labels = torch.cat([torch.ones(n_s), torch.zeros(f_t.size(0))]).long().to(d.device)
         self.domain_discriminator_accuracy = (d.detach().argmax(dim=1) == labels).float().mean()
         weights = torch.cat([

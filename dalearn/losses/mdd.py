@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dalearn.losses._checks import check_pair, check_reduction, reduce
+from dalearn.losses._checks import check_pair, check_reduction, check_weights, reduce
 
 
 def shift_log(x: torch.Tensor, offset: float = 1e-6) -> torch.Tensor:
@@ -60,15 +60,17 @@ class MarginDisparityDiscrepancy(nn.Module):
         check_pair("y_s", y_s, "y_s_adv", y_s_adv, same_batch=True)
         check_pair("y_t", y_t, "y_t_adv", y_t_adv, same_batch=True)
         check_pair("y_s", y_s, "y_t", y_t)
+        w_s = check_weights("w_s", w_s, y_s.size(0))
+        w_t = check_weights("w_t", w_t, y_t.size(0))
         h_s = y_s.detach().argmax(dim=1)
         h_t = y_t.detach().argmax(dim=1)
         source = self.margin * -F.cross_entropy(y_s_adv, h_s, reduction="none")
         p_t = F.softmax(y_t_adv, dim=1).gather(1, h_t.unsqueeze(1)).squeeze(1)
         target = shift_log(1.0 - p_t)
         if w_s is not None:
-            source = source * w_s.reshape(-1).to(source.dtype)
+            source = source * w_s.to(source.dtype)
         if w_t is not None:
-            target = target * w_t.reshape(-1).to(target.dtype)
+            target = target * w_t.to(target.dtype)
         if self.reduction == "mean":
             return source.mean() + target.mean()
         return reduce(torch.cat([source, target]), self.reduction)

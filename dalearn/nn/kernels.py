@@ -20,11 +20,16 @@ def squared_euclidean_distances(a: torch.Tensor, b: Optional[torch.Tensor] = Non
     """Matrix of ‖a_i − b_j‖² for (n, d) and (m, d) inputs (``b`` defaults to ``a``).
 
     Computed as ‖a‖² + ‖b‖² − 2 a·bᵀ, clamped at zero, which needs O(nm) memory instead of
-    the O(nmd) of the broadcast difference. When ``b`` is ``a`` the diagonal is set to
-    exactly zero.
+    the O(nmd) of the broadcast difference. Both inputs are first shifted by the mean of
+    ``a`` (distances are translation invariant): without it the expansion cancels
+    catastrophically for features far from the origin — in float32, points at 100 ± 0.01
+    get distances wrong by more than their own size. When ``b`` is ``a`` the diagonal is
+    set to exactly zero.
     """
     same = b is None or b is a
-    b = a if b is None else b
+    shift = a.detach().mean(dim=0, keepdim=True)
+    a = a - shift
+    b = a if same else b - shift
     sq_a = a.pow(2).sum(dim=1, keepdim=True)
     sq_b = sq_a if same else b.pow(2).sum(dim=1, keepdim=True)
     dist = (sq_a + sq_b.transpose(0, 1) - 2.0 * a @ b.transpose(0, 1)).clamp_min(0.0)
@@ -44,6 +49,9 @@ class GaussianKernel(nn.Module):
     Args:
         sigma: fixed bandwidth σ, used when ``track_running_stats`` is False.
         track_running_stats: if True, σ² = α · mean(D²) of the current batch (detached).
+            A batch of identical points (mean(D²) = 0, e.g. collapsed features) would give
+            0/0 = NaN; the mean is floored at the dtype's smallest normal number instead,
+            so such a batch gets K = 1 everywhere (all its points coincide).
         alpha: multiplier α of the data-driven bandwidth.
 
     Shape:
@@ -75,7 +83,8 @@ class GaussianKernel(nn.Module):
             raise ValueError(f"GaussianKernel expects a (N, F) tensor, got shape {tuple(x.shape)}")
         sq_dist = squared_euclidean_distances(x)
         if self.track_running_stats:
-            self.sigma_square = self.alpha * sq_dist.detach().mean()
+            mean_sq_dist = sq_dist.detach().mean().clamp_min(torch.finfo(sq_dist.dtype).tiny)
+            self.sigma_square = self.alpha * mean_sq_dist
         return gaussian_kernel_from_distances(sq_dist, self.sigma_square)
 
     def extra_repr(self) -> str:
