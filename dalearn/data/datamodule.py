@@ -1,0 +1,190 @@
+"""The paired-domain LightningDataModule: labelled source + unlabelled target.
+
+Training batches are dicts ``{"source": (x_s, y_s), "target": x_t}`` — the target labels are
+never loaded for training. Evaluation loaders, in order (see :attr:`eval_roles`):
+
+- ``target_val``  — target data used for model selection (``target.val``; defaults to
+  ``target.test``, the published convention on Office-31/Office-Home/VisDA);
+- ``target_test`` — held-out target data that is reported, when it differs from ``target_val``;
+- ``source_val``  — a held-out split of the source training set (``source_holdout`` of it,
+  drawn with ``split_seed``), for source-validation model selection.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Optional
+
+import lightning as L
+import numpy as np
+from torch.utils.data import DataLoader, Dataset
+
+from dalearn.data.samplers import InfiniteBatchSampler, ShardSampler
+from dalearn.data.views import TransformedView, dataset_classes
+
+
+def _domain(spec: Optional[Mapping[str, Any]], role: str) -> dict[str, Optional[Dataset]]:
+    if spec is None or spec.get("train") is None:
+        raise ValueError(f"data.{role}.train is missing: the {role} domain needs a training dataset")
+    unknown = set(spec) - {"train", "val", "test"}
+    if unknown:
+        raise ValueError(f"data.{role} has unknown keys {sorted(unknown)}; expected train, val, test")
+    return {key: spec.get(key) for key in ("train", "val", "test")}
+
+
+class DomainAdaptationDataModule(L.LightningDataModule):
+    """Pairs a labelled source domain with an unlabelled target domain.
+
+    Args:
+        source: ``{"train": Dataset, "test": Dataset | None}`` — datasets yield (image, label).
+        target: ``{"train": Dataset, "val": Dataset | None, "test": Dataset | None}``; when
+            ``test`` is None the target training images are also the test set (published
+            convention for Office-31/Office-Home/VisDA); ``val`` defaults to ``test``.
+        num_classes: expected number of classes; checked against the datasets' ``classes``.
+        train_transform / eval_transform: applied to every image (None = as stored).
+        batch_size: per-domain batch size per process.
+        iters_per_epoch: training iterations per epoch.
+        source_holdout: fraction of the source training set held out for ``source_val``
+            (0 disables source-validation selection).
+        split_seed: seed of the holdout split (fixed across run seeds, so every run of a
+            sweep validates on the same images).
+        seed: seed of the training streams.
+        name: a label for run directories and tables.
+    """
+
+    def __init__(
+        self,
+        source: Mapping[str, Any],
+        target: Mapping[str, Any],
+        num_classes: Optional[int] = None,
+        train_transform: Optional[Callable] = None,
+        eval_transform: Optional[Callable] = None,
+        batch_size: int = 32,
+        eval_batch_size: int = 256,
+        iters_per_epoch: int = 500,
+        num_workers: int = 0,
+        source_holdout: float = 0.1,
+        split_seed: int = 0,
+        seed: int = 0,
+        pin_memory: bool = False,
+        name: str = "custom",
+        **info: Any,
+    ) -> None:
+        super().__init__()
+        self.source = _domain(source, "source")
+        self.target = _domain(target, "target")
+        if not 0.0 <= source_holdout < 1.0:
+            raise ValueError(f"data.source_holdout must be in [0, 1), got {source_holdout}")
+        self.train_transform = train_transform
+        self.eval_transform = eval_transform
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.iters_per_epoch = iters_per_epoch
+        self.num_workers = num_workers
+        self.source_holdout = source_holdout
+        self.split_seed = split_seed
+        self.seed = seed
+        self.pin_memory = pin_memory
+        self.name = name
+        self.info = info
+        self.classes = self._check_classes(num_classes)
+        self.num_classes = len(self.classes) if self.classes is not None else int(num_classes)
+        self._source_train_idx, self._source_val_idx = self._holdout_split()
+
+    def _check_classes(self, num_classes: Optional[int]) -> Optional[list[str]]:
+        found = {
+            f"{role}.{key}": classes
+            for role, domain in (("source", self.source), ("target", self.target))
+            for key, dataset in domain.items()
+            if dataset is not None and (classes := dataset_classes(dataset)) is not None
+        }
+        counts = {key: len(classes) for key, classes in found.items()}
+        if len(set(counts.values())) > 1:
+            raise ValueError(
+                f"source and target have different numbers of classes: {counts}. Domain adaptation here "
+                f"assumes one shared label space; pick domains of the same dataset"
+            )
+        if num_classes is not None and counts and num_classes != next(iter(counts.values())):
+            raise ValueError(
+                f"data.num_classes={num_classes} but the datasets have {next(iter(counts.values()))} classes "
+                f"({counts}); fix data.num_classes"
+            )
+        if not found and num_classes is None:
+            raise ValueError("cannot tell the number of classes: set data.num_classes")
+        return next(iter(found.values())) if found else None
+
+    def _holdout_split(self) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.source["train"])
+        order = np.random.default_rng(self.split_seed).permutation(n)
+        n_val = int(round(self.source_holdout * n))
+        return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+    @property
+    def eval_roles(self) -> list[str]:
+        """Names of the evaluation loaders, in the order :meth:`val_dataloader` returns them."""
+        roles = ["target_val"]
+        if self._target_test() is not self._target_val():
+            roles.append("target_test")
+        if len(self._source_val_idx):
+            roles.append("source_val")
+        return roles
+
+    def _target_test(self) -> Dataset:
+        return self.target["test"] if self.target["test"] is not None else self.target["train"]
+
+    def _target_val(self) -> Dataset:
+        return self.target["val"] if self.target["val"] is not None else self._target_test()
+
+    def _rank_world(self) -> tuple[int, int]:
+        trainer = getattr(self, "trainer", None)
+        if trainer is None:
+            return 0, 1
+        return trainer.global_rank, trainer.world_size
+
+    def _train_loader(self, view: Dataset, stream: int) -> DataLoader:
+        rank, world = self._rank_world()
+        sampler = InfiniteBatchSampler(
+            len(view), self.batch_size, self.iters_per_epoch, seed=self.seed, stream=stream, rank=rank, world_size=world
+        )
+        return DataLoader(
+            view, batch_sampler=sampler, num_workers=self.num_workers, pin_memory=self.pin_memory,
+            persistent_workers=False,
+        )
+
+    def train_dataloader(self) -> dict[str, DataLoader]:
+        source = TransformedView(self.source["train"], self.train_transform, self._source_train_idx)
+        target = TransformedView(self.target["train"], self.train_transform, labelled=False)
+        return {"source": self._train_loader(source, stream=0), "target": self._train_loader(target, stream=1)}
+
+    def _eval_loader(self, view: Dataset) -> DataLoader:
+        rank, world = self._rank_world()
+        return DataLoader(
+            view, batch_size=self.eval_batch_size, sampler=ShardSampler(len(view), rank, world),
+            num_workers=self.num_workers, pin_memory=self.pin_memory,
+        )
+
+    def eval_dataloaders(self) -> list[DataLoader]:
+        views = {
+            "target_val": TransformedView(self._target_val(), self.eval_transform),
+            "target_test": TransformedView(self._target_test(), self.eval_transform),
+            "source_val": TransformedView(self.source["train"], self.eval_transform, self._source_val_idx),
+        }
+        return [self._eval_loader(views[role]) for role in self.eval_roles]
+
+    def val_dataloader(self) -> list[DataLoader]:
+        return self.eval_dataloaders()
+
+    def test_dataloader(self) -> list[DataLoader]:
+        return self.eval_dataloaders()
+
+    def describe(self) -> str:
+        """One line per split with its size, for the start-of-run summary."""
+        lines = [
+            f"source train: {len(self._source_train_idx)} labelled images"
+            + (f" (+{len(self._source_val_idx)} held out for source_val)" if len(self._source_val_idx) else ""),
+            f"target train: {len(self.target['train'])} unlabelled images",
+            f"target val:   {len(self._target_val())} images"
+            + ("" if "target_test" in self.eval_roles else " (also the reported test set)"),
+        ]
+        if "target_test" in self.eval_roles:
+            lines.append(f"target test:  {len(self._target_test())} images")
+        return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""Training entry point: ``dalearn-train`` / ``python -m dalearn.train``.
+
+:func:`train` is a plain function of a composed config (tests and notebooks call it
+directly); :func:`main` is the thin Hydra wrapper that composes ``conf/train.yaml`` with
+the command-line overrides and returns the selected target accuracy (for sweepers).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import hydra
+import lightning as L
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from dalearn.config import CONFIG_DIR
+from dalearn.rundir import RunDirectory, atomic_write_text
+
+log = logging.getLogger("dalearn")
+
+
+def _say(message: str) -> None:
+    print(f"[dalearn] {message}", flush=True)
+
+
+def resolve_optim(cfg: DictConfig) -> dict[str, Any]:
+    """The optimiser settings; ``backbone_lr_mult: auto`` is 0.1 for a pretrained backbone
+    (fine-tuning, as in the recipes) and 1.0 for one trained from scratch."""
+    optim = OmegaConf.to_container(cfg.optim, resolve=True)
+    if optim.get("backbone_lr_mult") == "auto":
+        pretrained = bool(cfg.backbone.get("pretrained")) or bool(cfg.backbone.get("weights"))
+        optim["backbone_lr_mult"] = 0.1 if pretrained else 1.0
+    return optim
+
+
+def _checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[str]:
+    if cfg.get("ckpt_path"):
+        path = Path(cfg.ckpt_path)
+        if not path.is_file():
+            raise FileNotFoundError(f"ckpt_path={path} does not exist")
+        return str(path)
+    found = run.resumable_checkpoint()
+    if cfg.get("resume"):
+        if found is None:
+            _say(f"resume=true but {run.checkpoints} holds no last.ckpt: starting from scratch")
+            return None
+        _say(f"resuming from {found}")
+        return str(found)
+    if found is not None:
+        _say(f"an unfinished earlier attempt left {found}; starting over (pass resume=true to continue it)")
+        run.clear_results()
+    return None
+
+
+def build_trainer(cfg: DictConfig) -> L.Trainer:
+    callbacks = [instantiate(c) for c in cfg.get("callbacks", {}).values() if c is not None]
+    logger = instantiate(cfg.logger) if cfg.get("logger") else False
+    return instantiate(cfg.trainer, callbacks=callbacks, logger=logger, default_root_dir=cfg.paths.run_dir)
+
+
+def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
+    backbone = instantiate(cfg.backbone)
+    method = OmegaConf.to_container(cfg.method, resolve=True)
+    method.pop("name", None)
+    return instantiate(method, backbone=backbone, num_classes=num_classes, optim=resolve_optim(cfg))
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    """Train one run as configured and return its ``metrics.json`` content."""
+    run = RunDirectory(cfg.paths.run_dir)
+    if run.is_complete() and not cfg.get("overwrite"):
+        metrics = run.read_metrics()
+        _say(f"this run already finished: {run.path} (pass overwrite=true to train it again)")
+        _print_summary(cfg, metrics, run)
+        return metrics
+    if cfg.get("overwrite"):
+        run.clear_results()
+    ckpt_path = _checkpoint_to_resume(cfg, run)
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    datamodule = instantiate(cfg.data)
+    model = build_model(cfg, datamodule.num_classes)
+    trainer = build_trainer(cfg)
+    atomic_write_text(run.config, OmegaConf.to_yaml(cfg, resolve=True))
+    _say(f"{cfg.method.name} on {cfg.data.name}, seed {cfg.seed}, {cfg.trainer.max_epochs} epochs × "
+         f"{cfg.data.iters_per_epoch} iterations; run directory {run.path}")
+    for line in datamodule.describe().splitlines():
+        _say("  " + line)
+    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    if trainer.interrupted:
+        raise KeyboardInterrupt(f"training interrupted; continue with resume=true (run directory {run.path})")
+    metrics = run.read_metrics()
+    _print_summary(cfg, metrics, run)
+    return metrics
+
+
+def _print_summary(cfg: DictConfig, metrics: dict[str, Any], run: RunDirectory) -> None:
+    source = f"source accuracy {100 * metrics['src_acc']:.2f}% (held-out source), " if "src_acc" in metrics else ""
+    _say(
+        f"{source}target accuracy {100 * metrics['tgt_acc']:.2f}% ({metrics['tgt_eval_split']}), "
+        f"mean per class {100 * metrics['tgt_mean_class_acc']:.2f}% — selection={metrics['selection']}, "
+        f"epoch {metrics['epoch']}"
+    )
+    _say(f"results saved in {run.path.resolve()} (metrics.json, config.yaml, checkpoints/, logs/)")
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
+def main(cfg: DictConfig) -> float:
+    if cfg.get("print_config"):
+        print(OmegaConf.to_yaml(cfg, resolve=True))
+    return float(train(cfg)["tgt_acc"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
