@@ -93,3 +93,11 @@ def test_reference_estimator_is_offset_by_two_over_n_minus_one_for_one_distribut
     standard_error = values.std(ddof=1) / math.sqrt(values.size)
     assert values.mean() > 10.0 * standard_error
     assert abs(values.mean() - 2.0 / 7.0) < 3.0 * standard_error
+
+
+def test_collapsed_features_give_zero_and_a_finite_gradient():
+    z_s = torch.zeros(4, 3, dtype=torch.float64, requires_grad=True)
+    value = MultipleKernelMaximumMeanDiscrepancy()(z_s, torch.zeros(4, 3, dtype=torch.float64))
+    value.backward()
+    assert value.item() == 0.0
+    assert torch.isfinite(z_s.grad).all()
