@@ -7,4 +7,24 @@ does not pull in pyarrow, PIL or the embedding backbones.
 
 from dalearn.drift.transforms import ImageTransform, TransformInfo, apply_drift
 
-__all__ = ["ImageTransform", "TransformInfo", "apply_drift"]
+__all__ = [
+    "DriftedImageFolder",
+    "GeneratedSet",
+    "ImageDatasetGenerator",
+    "ImageTransform",
+    "TransformInfo",
+    "apply_drift",
+]
+
+
+def __getattr__(name: str):
+    """Import the generator (pyarrow, PIL, backbones) only when it is asked for."""
+    if name in ("ImageDatasetGenerator", "GeneratedSet"):
+        from dalearn.drift import generator
+
+        return getattr(generator, name)
+    if name == "DriftedImageFolder":
+        from dalearn.drift.dataset import DriftedImageFolder
+
+        return DriftedImageFolder
+    raise AttributeError(f"module 'dalearn.drift' has no attribute {name!r}")
