@@ -1,0 +1,43 @@
+"""Office-Home (Venkateswara et al., 2017): 65 classes in four domains.
+
+The class order is the one the published image lists use (not alphabetical): labels come from
+the lists and ``classes[label]`` names them.
+"""
+
+from dalearn.data.benchmarks.spec import BenchmarkSpec, Domain, Resource
+
+_HOST = "https://cloud.tsinghua.edu.cn/f"
+
+OFFICE_HOME = BenchmarkSpec(
+    name="office_home",
+    title="Office-Home",
+    classes=(
+        "Drill", "Exit_Sign", "Bottle", "Glasses", "Computer", "File_Cabinet", "Shelf", "Toys", "Sink",
+        "Laptop", "Kettle", "Folder", "Keyboard", "Flipflops", "Pencil", "Bed", "Hammer", "ToothBrush", "Couch",
+        "Bike", "Postit_Notes", "Mug", "Webcam", "Desk_Lamp", "Telephone", "Helmet", "Mouse", "Pen", "Monitor",
+        "Mop", "Sneakers", "Notebook", "Backpack", "Alarm_Clock", "Push_Pin", "Paper_Clip", "Batteries", "Radio",
+        "Fan", "Ruler", "Pan", "Screwdriver", "Trash_Can", "Printer", "Speaker", "Eraser", "Bucket", "Chair",
+        "Calendar", "Calculator", "Flowers", "Lamp_Shade", "Spoon", "Candles", "Clipboards", "Scissors", "TV",
+        "Curtains", "Fork", "Soda", "Table", "Knives", "Oven", "Refrigerator", "Marker",
+    ),
+    domains=(
+        Domain("Ar", "Art", {"all": "image_list/Art.txt"}, "Art", "Art/<class>/*.jpg", {"all": 2427}),
+        Domain("Cl", "Clipart", {"all": "image_list/Clipart.txt"}, "Clipart", "Clipart/<class>/*.jpg", {"all": 4365}),
+        Domain("Pr", "Product", {"all": "image_list/Product.txt"}, "Product", "Product/<class>/*.jpg", {"all": 4439}),
+        Domain(
+            "Rw", "Real_World", {"all": "image_list/Real_World.txt"}, "Real_World", "Real_World/<class>/*.jpg",
+            {"all": 4357},
+        ),
+    ),
+    resources=(
+        Resource("image_list", "image_list.zip", f"{_HOST}/1b0171a188944313b1f5/?dl=1"),
+        Resource("Art", "Art.tgz", f"{_HOST}/6a006656b9a14567ade2/?dl=1"),
+        Resource("Clipart", "Clipart.tgz", f"{_HOST}/ae88aa31d2d7411dad79/?dl=1"),
+        Resource("Product", "Product.tgz", f"{_HOST}/f219b0ff35e142b3ab48/?dl=1"),
+        Resource("Real_World", "Real_World.tgz", f"{_HOST}/6c19f3f15bb24ed3951a/?dl=1"),
+    ),
+    tasks=(
+        "Ar2Cl", "Ar2Pr", "Ar2Rw", "Cl2Ar", "Cl2Pr", "Cl2Rw", "Pr2Ar", "Pr2Cl", "Pr2Rw", "Rw2Ar", "Rw2Cl", "Rw2Pr",
+    ),
+    homepage="https://www.hemanthdv.org/officeHomeDataset.html",
+)

@@ -1,0 +1,109 @@
+"""``dalearn-data``: download, verify and describe the benchmark datasets.
+
+    dalearn-data download office31 --root ~/data/office31
+    dalearn-data verify office31 --root ~/data/office31
+    dalearn-data info domainnet --root ~/data/domainnet
+
+Exit status: 0 on success, 1 when a download failed or the tree has problems, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional, Sequence
+
+from dalearn.data.benchmarks import BENCHMARKS, get_benchmark
+from dalearn.data.download import DownloadError, download_dataset
+from dalearn.data.verify import format_report, verify_dataset
+
+
+def _checksum(text: str) -> tuple[str, str]:
+    archive, sep, digest = text.partition("=")
+    if not sep or len(digest) != 64 or any(c not in "0123456789abcdefABCDEF" for c in digest):
+        raise argparse.ArgumentTypeError(f"expected ARCHIVE=SHA256 (64 hex digits), got {text!r}")
+    return archive, digest.lower()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dalearn-data", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    names = sorted(BENCHMARKS)
+
+    download = commands.add_parser("download", help="fetch and extract what is missing under --root")
+    download.add_argument("name", choices=names)
+    download.add_argument("--root", required=True, help="dataset root (will hold image_list/ and the image folders)")
+    download.add_argument("--mirror", help="fetch <MIRROR>/<archive> instead of the built-in URLs")
+    download.add_argument(
+        "--sha256", type=_checksum, action="append", default=[], metavar="ARCHIVE=HEX",
+        help="require this checksum for an archive (repeatable), e.g. amazon.tgz=<64 hex digits>",
+    )
+    download.add_argument("--only", nargs="+", metavar="FOLDER", help="only these folders (e.g. image_list amazon)")
+    download.add_argument("--keep-archives", action="store_true", help="keep the archives after extracting")
+    download.add_argument("--retries", type=int, default=2, help="extra attempts per archive, resuming (default 2)")
+    download.add_argument("--timeout", type=float, default=60.0, help="network timeout in seconds (default 60)")
+
+    verify = commands.add_parser("verify", help="check that every list entry exists and decodes; compare counts")
+    verify.add_argument("name", choices=names)
+    verify.add_argument("--root", required=True)
+    verify.add_argument("--domains", nargs="+", metavar="KEY", help="only these domains (e.g. A W)")
+    verify.add_argument("--no-decode", action="store_true", help="only check that the files exist")
+    verify.add_argument("--ignore-counts", action="store_true", help="do not compare with the published counts")
+    verify.add_argument("--workers", type=int, default=None, help="decoding threads (default: up to 8)")
+
+    info = commands.add_parser("info", help="domains, tasks, expected layout and download URLs")
+    info.add_argument("name", choices=names)
+    info.add_argument("--root", default="<root>")
+    return parser
+
+
+def _download(args: argparse.Namespace) -> int:
+    spec = get_benchmark(args.name)
+    try:
+        added = download_dataset(
+            spec, args.root, mirror=args.mirror, checksums=dict(args.sha256), folders=args.only,
+            keep_archives=args.keep_archives, retries=args.retries, timeout=args.timeout,
+        )
+    except DownloadError as error:
+        print(f"dalearn-data download failed:\n{error}", file=sys.stderr)
+        return 1
+    print(f"{spec.title} is complete under {args.root} ({len(added)} folders added). "
+          f"Check it with `{spec.verify_command(args.root)}`.")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    spec = get_benchmark(args.name)
+    reports = verify_dataset(
+        spec, args.root, domains=args.domains, decode=not args.no_decode,
+        check_counts=not args.ignore_counts, workers=args.workers,
+    )
+    print(format_report(spec, args.root, reports))
+    return 0 if all(report.ok for report in reports) else 1
+
+
+def _info(args: argparse.Namespace) -> int:
+    spec = get_benchmark(args.name)
+    print(f"{spec.title} ({spec.name}): {spec.num_classes} classes — {spec.homepage}")
+    for domain in spec.domains:
+        counts = ", ".join(f"{split} {n}" for split, n in domain.counts.items())
+        print(f"  domain {domain.key:<10} {domain.name:<12} {counts}")
+    print(f"published tasks: {' '.join(spec.tasks)}")
+    print(f"expected layout:\n{spec.layout(args.root)}")
+    print("archives:")
+    for resource in spec.resources:
+        print(f"  {resource.archive:<16} -> {args.root}/{resource.folder}   {resource.url}")
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return {"download": _download, "verify": _verify, "info": _info}[args.command](args)
+    except ValueError as error:
+        print(f"dalearn-data: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
