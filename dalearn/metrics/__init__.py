@@ -1,0 +1,36 @@
+"""Domain-discrepancy metrics as torchmetrics ``Metric``s (no Lightning import).
+
+- :class:`MaximumMeanDiscrepancy`, :class:`JointMaximumMeanDiscrepancy`: dataset-level (J)MMD²,
+  exact and blockwise at ``compute()``, equal to the one-shot value on all rows, DDP-safe.
+- :class:`DomainGap` / :class:`DomainGapSummary`: per-dataset float64 summaries that merge,
+  sync and save; :func:`domain_gap` computes ``klmvn_diag``, ``mmd_linear``, ``fid`` and
+  ``wasserstein_1d`` between two of them.
+"""
+
+from dalearn.metrics.domain_gap import DomainGap
+from dalearn.metrics.domain_gap_summary import DomainGapSummary
+from dalearn.metrics.functional import (
+    domain_gap,
+    fid,
+    joint_maximum_mean_discrepancy,
+    klmvn_diag,
+    maximum_mean_discrepancy,
+    mmd_linear,
+    wasserstein_1d,
+)
+from dalearn.metrics.jmmd import JointMaximumMeanDiscrepancy
+from dalearn.metrics.mmd import MaximumMeanDiscrepancy
+
+__all__ = [
+    "DomainGap",
+    "DomainGapSummary",
+    "JointMaximumMeanDiscrepancy",
+    "MaximumMeanDiscrepancy",
+    "domain_gap",
+    "fid",
+    "joint_maximum_mean_discrepancy",
+    "klmvn_diag",
+    "maximum_mean_discrepancy",
+    "mmd_linear",
+    "wasserstein_1d",
+]
