@@ -16,7 +16,7 @@ from dalearn.metrics.domain_gap_summary import (
     DomainGapSummary,
 )
 from dalearn.metrics.functional.domain_gap import domain_gap
-from dalearn.metrics.functional.wasserstein_sketch import empty_sketch, merge_sketches, sketch_width
+from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_width
 
 
 class DomainGap(Metric):

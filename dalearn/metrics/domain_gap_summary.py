@@ -3,7 +3,7 @@ r"""Streaming summary of one dataset for the domain-gap distances (stage 1 of se
 A summary holds float64 sufficient statistics of the rows x ∈ R^F seen so far:
 
     n = count,  Σx,  Σx²  (per dimension),  Σxxᵀ (optional, for the FID),
-    a Wasserstein sketch (optional; :mod:`dalearn.metrics.functional.wasserstein_sketch`).
+    a Wasserstein sketch (optional; :mod:`dalearn.metrics.wasserstein_sketch`).
 
 From them: μ = Σx/n, v = max(Σx²/n − μ², min_variance) (population variance),
 C = Σxxᵀ/n − μμᵀ (population covariance). Merging two summaries adds the sums and merges the
@@ -21,7 +21,7 @@ from typing import Optional
 import torch
 
 from dalearn.metrics._checks import check_rows
-from dalearn.metrics.functional.wasserstein_sketch import empty_sketch, merge_sketches, sketch_batch, sketch_width
+from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_batch, sketch_width
 
 FORMAT = "dalearn.metrics.DomainGapSummary"
 VERSION = 1

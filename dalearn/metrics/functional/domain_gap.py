@@ -12,7 +12,7 @@ of each summary (:class:`dalearn.metrics.DomainGapSummary`):
   of the symmetric PSD matrix C_s^{1/2} C_t C_s^{1/2}, which has the eigenvalues of C_s C_t —
   no complex sqrtm and no imaginary residue; the value is ≥ 0 up to rounding.
 - ``wasserstein_1d``: mean over dimensions of W1 = ∫|F_s − F_t| from the Wasserstein sketches
-  (:mod:`.wasserstein_sketch`); works for any number of dimensions.
+  (:mod:`dalearn.metrics.wasserstein_sketch`); works for any number of dimensions.
 
 All values are float64 scalars on the summaries' device.
 """
@@ -24,7 +24,7 @@ from typing import Any, Optional, Sequence
 import torch
 
 from dalearn.metrics.domain_gap_summary import DomainGapSummary
-from dalearn.metrics.functional.wasserstein_sketch import wasserstein_per_dimension
+from dalearn.metrics.wasserstein_sketch import wasserstein_per_dimension
 
 METRICS = ("klmvn_diag", "mmd_linear", "fid", "wasserstein_1d")
 DIRECTIONS = ("source||target", "target||source")
