@@ -42,7 +42,9 @@ def check_destination(output_path: str | Path, overwrite: bool) -> Path:
     path = Path(output_path).expanduser()
     if path.exists() or path.is_symlink():
         if not overwrite:
-            raise FileExistsError(f"output folder {path} already exists; pass overwrite=True to replace it")
+            raise FileExistsError(
+                f"output folder {path} already exists; pass overwrite=True (dalearn-drift: overwrite=true) to replace it"
+            )
         if not path.is_dir():
             raise ValueError(f"output path {path} exists and is not a folder; refusing to replace it")
         if any(path.iterdir()) and not (path / MAPPING_NAME).is_file():
