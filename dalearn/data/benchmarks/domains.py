@@ -21,10 +21,19 @@ ROLES = ("source", "target")
 
 
 class DatasetNotReadyError(FileNotFoundError):
-    """The dataset root lacks a list file or images a domain needs."""
+    """The dataset root lacks a list file or images a domain needs.
+
+    Its ``repr`` is the readable multi-line message: Hydra's ``instantiate`` reports the
+    ``repr`` of a constructor's exception, which would otherwise print the layout as one line
+    of escaped newlines.
+    """
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}: {self}"
 
 
 def _not_ready(spec: BenchmarkSpec, root: str, domain: Domain, problem: str) -> DatasetNotReadyError:
+    root = os.path.abspath(root)
     return DatasetNotReadyError(
         f"{spec.title} domain {domain.key} ({domain.name}) is not ready under {root}: {problem}\n"
         f"Expected layout:\n{spec.layout(root, (domain,))}\n"
