@@ -10,7 +10,7 @@
 """
 
 from dalearn.metrics.domain_adversarial import DomainAdversarialAccuracy
-from dalearn.metrics.domain_gap import DomainGap
+from dalearn.metrics.gap import DomainGap
 from dalearn.metrics.domain_gap_summary import DomainGapSummary
 from dalearn.metrics.functional import (
     domain_gap,
@@ -24,7 +24,7 @@ from dalearn.metrics.functional import (
 )
 from dalearn.metrics.jmmd import JointMaximumMeanDiscrepancy
 from dalearn.metrics.mmd import MaximumMeanDiscrepancy
-from dalearn.metrics.proxy_a_distance import ProxyADistance
+from dalearn.metrics.a_distance import ProxyADistance
 
 __all__ = [
     "DomainAdversarialAccuracy",
