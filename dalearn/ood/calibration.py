@@ -13,6 +13,7 @@ P(D ≤ d) for a new distance d, from calibration distances d_(1) ≤ … ≤ d_
   which meets the empirical CDF at u, keeps increasing beyond the calibration range and
   stays below 1, so a point far outside the calibration data gets a higher probability
   than one just outside it. When every exceedance equals u (β = 0) the empirical CDF is used.
+  (In float64, 1 − (k/n)·e^{−(d−u)/β} rounds to 1.0 once d − u exceeds about 37β.)
 """
 
 from __future__ import annotations

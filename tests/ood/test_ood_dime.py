@@ -66,9 +66,14 @@ def test_probabilities_match_numpy(tail):
 def test_exponential_tail_keeps_ranking_beyond_the_calibration_range():
     x, cal = _embeddings(), _embeddings(n=200, seed=2)
     plain, tailed = DIME(tail="none").fit(x).calibrate(cal), DIME().fit(x).calibrate(cal)
+    v = tailed.components
     direction = torch.randn(12, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
-    direction -= tailed.components @ (tailed.components.T @ direction)
-    far = x[:3] + torch.tensor([[5.0], [10.0], [20.0]], dtype=torch.float64) * direction / direction.norm()
+    direction -= v @ (v.T @ direction)
+    on_plane = x[0] @ v @ v.T
+    largest = tailed.distance_to_hyperplane(cal).max()
+    beyond = largest + torch.tensor([[0.5], [1.0], [2.0]], dtype=torch.float64)
+    far = on_plane + beyond * direction / direction.norm()
+    torch.testing.assert_close(tailed.distance_to_hyperplane(far), beyond.flatten())
     assert plain.distance_to_hyperplane(far, return_probabilities=True).tolist() == [1.0, 1.0, 1.0]
     probabilities = tailed.distance_to_hyperplane(far, return_probabilities=True)
     assert bool((probabilities < 1.0).all()) and bool((probabilities[1:] > probabilities[:-1]).all())
