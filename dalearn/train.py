@@ -7,20 +7,20 @@ the command-line overrides and returns the selected target accuracy (for sweeper
 
 from __future__ import annotations
 
-import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
 
 import hydra
 import lightning as L
+import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from dalearn.checkpoint_io import AtomicCheckpointIO
 from dalearn.config import CONFIG_DIR
 from dalearn.rundir import RunDirectory, atomic_write_text
-
-log = logging.getLogger("dalearn")
 
 
 def _say(message: str) -> None:
@@ -56,10 +56,26 @@ def _checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[str]:
     return None
 
 
+def set_cpu_threads(cfg: DictConfig) -> None:
+    """On the CPU, give each training process an equal share of the cores (``cpu_threads``
+    overrides): several processes each using every core only contend."""
+    if cfg.trainer.get("accelerator") != "cpu":
+        return
+    threads = cfg.get("cpu_threads")
+    if not threads:
+        devices = cfg.trainer.get("devices", 1)
+        processes = devices if isinstance(devices, int) and devices > 0 else 1
+        threads = max(1, (os.cpu_count() or 1) // processes)
+    torch.set_num_threads(int(threads))
+
+
 def build_trainer(cfg: DictConfig) -> L.Trainer:
     callbacks = [instantiate(c) for c in cfg.get("callbacks", {}).values() if c is not None]
     logger = instantiate(cfg.logger) if cfg.get("logger") else False
-    return instantiate(cfg.trainer, callbacks=callbacks, logger=logger, default_root_dir=cfg.paths.run_dir)
+    return instantiate(
+        cfg.trainer, callbacks=callbacks, logger=logger, default_root_dir=cfg.paths.run_dir,
+        plugins=[AtomicCheckpointIO()],
+    )
 
 
 def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
@@ -69,17 +85,22 @@ def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
     return instantiate(method, backbone=backbone, num_classes=num_classes, optim=resolve_optim(cfg))
 
 
-def train(cfg: DictConfig) -> dict[str, Any]:
-    """Train one run as configured and return its ``metrics.json`` content."""
+def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train one run as configured.
+
+    Returns ``(metrics, objects)``: the ``metrics.json`` content and the ``trainer``,
+    ``model`` and ``datamodule`` (empty when the run had already finished).
+    """
     run = RunDirectory(cfg.paths.run_dir)
     if run.is_complete() and not cfg.get("overwrite"):
         metrics = run.read_metrics()
         _say(f"this run already finished: {run.path} (pass overwrite=true to train it again)")
         _print_summary(cfg, metrics, run)
-        return metrics
+        return metrics, {}
     if cfg.get("overwrite"):
         run.clear_results()
     ckpt_path = _checkpoint_to_resume(cfg, run)
+    set_cpu_threads(cfg)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = instantiate(cfg.data)
     model = build_model(cfg, datamodule.num_classes)
@@ -94,7 +115,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         raise KeyboardInterrupt(f"training interrupted; continue with resume=true (run directory {run.path})")
     metrics = run.read_metrics()
     _print_summary(cfg, metrics, run)
-    return metrics
+    return metrics, {"trainer": trainer, "model": model, "datamodule": datamodule}
 
 
 def _print_summary(cfg: DictConfig, metrics: dict[str, Any], run: RunDirectory) -> None:
@@ -111,7 +132,8 @@ def _print_summary(cfg: DictConfig, metrics: dict[str, Any], run: RunDirectory) 
 def main(cfg: DictConfig) -> float:
     if cfg.get("print_config"):
         print(OmegaConf.to_yaml(cfg, resolve=True))
-    return float(train(cfg)["tgt_acc"])
+    metrics, _ = train(cfg)
+    return float(metrics["tgt_acc"])
 
 
 if __name__ == "__main__":

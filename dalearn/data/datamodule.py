@@ -97,20 +97,20 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             for key, dataset in domain.items()
             if dataset is not None and (classes := dataset_classes(dataset)) is not None
         }
-        counts = {key: len(classes) for key, classes in found.items()}
-        if len(set(counts.values())) > 1:
+        if len({tuple(classes) for classes in found.values()}) > 1:
+            summary = {key: f"{len(c)} classes: {', '.join(c[:4])}{', …' if len(c) > 4 else ''}" for key, c in found.items()}
             raise ValueError(
-                f"source and target have different numbers of classes: {counts}. Domain adaptation here "
-                f"assumes one shared label space; pick domains of the same dataset"
+                f"source and target have different classes: {summary}. Domain adaptation here assumes one "
+                f"shared label space; pick domains of the same dataset"
             )
-        if num_classes is not None and counts and num_classes != next(iter(counts.values())):
+        classes = next(iter(found.values())) if found else None
+        if num_classes is not None and classes is not None and num_classes != len(classes):
             raise ValueError(
-                f"data.num_classes={num_classes} but the datasets have {next(iter(counts.values()))} classes "
-                f"({counts}); fix data.num_classes"
+                f"data.num_classes={num_classes} but the datasets have {len(classes)} classes; fix data.num_classes"
             )
-        if not found and num_classes is None:
+        if classes is None and num_classes is None:
             raise ValueError("cannot tell the number of classes: set data.num_classes")
-        return next(iter(found.values())) if found else None
+        return classes
 
     def _holdout_split(self) -> tuple[np.ndarray, np.ndarray]:
         n = len(self.source["train"])

@@ -141,7 +141,7 @@ def _fashion_raw(split: str, root: Optional[str], download: bool) -> tuple[torch
 def _natural_photos() -> list[torch.Tensor]:
     from sklearn.datasets import load_sample_images
 
-    return [torch.from_numpy(image).permute(2, 0, 1).float().div_(255.0) for image in load_sample_images().images]
+    return [torch.from_numpy(image.copy()).permute(2, 0, 1).float().div_(255.0) for image in load_sample_images().images]
 
 
 def blend_with_photos(images: torch.Tensor, seed: int) -> torch.Tensor:

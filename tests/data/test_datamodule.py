@@ -44,11 +44,13 @@ def test_source_holdout_is_disjoint_from_source_training_and_fixed_by_split_seed
 
 
 def test_eval_roles_follow_the_splits():
-    assert make().eval_roles == ["target_val", "target_test", "source_val"]
+    assert make().eval_roles == ["target_val", "source_val"]
     shared = make(target={"train": domain(30, CLASSES)}, source_holdout=0.0)
     assert shared.eval_roles == ["target_val"]
-    sizes = [len(loader.dataset) for loader in make().eval_dataloaders()]
-    assert sizes == [12, 12, 10]
+    assert [len(loader.dataset) for loader in shared.eval_dataloaders()] == [30]
+    separate = make(target={"train": domain(30, CLASSES), "val": domain(7, CLASSES), "test": domain(12, CLASSES)})
+    assert separate.eval_roles == ["target_val", "target_test", "source_val"]
+    assert [len(loader.dataset) for loader in separate.eval_dataloaders()] == [7, 12, 10]
 
 
 def test_class_count_mismatch_is_refused():

@@ -1,0 +1,70 @@
+"""Bad input stops with a message that says what to fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from hydra.utils import instantiate
+
+import dalearn.data.offline as offline
+from dalearn.train import train
+
+
+def run_cli(*overrides: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dalearn.train", *overrides], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    "override,group,listed", [("method=nope", "method/nope", "dann"), ("data=nope", "data/nope", "digits")]
+)
+def test_unknown_group_option_lists_the_available_ones(override, group, listed):
+    result = run_cli(override)
+    assert result.returncode != 0
+    assert f"Could not find '{group}'" in result.stderr
+    assert "Available options" in result.stderr and f"\t{listed}\n" in result.stderr
+
+
+def test_missing_fashion_mnist_names_what_was_tried(train_cfg, tmp_path, monkeypatch):
+    monkeypatch.setattr(offline, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian")
+    offline._fashion_raw.cache_clear()
+    offline._cached_fashion.cache_clear()
+    cfg = train_cfg(["data=fashion_mnist", f"data.root={tmp_path / 'no-root'}"])
+    with pytest.raises(FileNotFoundError) as error:
+        instantiate(cfg.data)
+    message = str(error.value)
+    assert str(tmp_path / "no-debian") in message and str(tmp_path / "no-root" / "FashionMNIST" / "raw") in message
+    assert "apt-get install dataset-fashion-mnist" in message and "data.download=true" in message
+    offline._fashion_raw.cache_clear()
+    offline._cached_fashion.cache_clear()
+
+
+def test_class_mismatch_between_source_and_target(train_cfg):
+    cfg = train_cfg(["data.target.train._target_=dalearn.data.offline.fashion_mnist"])
+    with pytest.raises(ValueError, match="different classes"):
+        instantiate(cfg.data)
+
+
+def test_unknown_domain_in_the_task_key(train_cfg):
+    cfg = train_cfg(["data.task=clean2nowhere"])
+    with pytest.raises(ValueError, match="unknown domain 'nowhere'"):
+        instantiate(cfg.data)
+
+
+def test_unreadable_task_key(train_cfg):
+    cfg = train_cfg(["data.task=cleanm"])
+    with pytest.raises(Exception, match="<source>2<target>"):
+        instantiate(cfg.data)
+
+
+def test_nan_loss_stops_training_with_advice(train_cfg):
+    cfg = train_cfg(["method=dann", "optim.lr=1e12", "data.iters_per_epoch=6"])
+    with pytest.raises(FloatingPointError, match="Lower optim.lr"):
+        train(cfg)
+
+
+def test_source_validation_needs_a_source_holdout(train_cfg):
+    cfg = train_cfg(["selection=src_val", "data.source_holdout=0"])
+    with pytest.raises(Exception, match="source_holdout"):
+        train(cfg)
