@@ -108,7 +108,9 @@ def verify_dataset(
 
 def format_report(spec: BenchmarkSpec, root: str | Path, reports: list[ListReport]) -> str:
     """A short table, then up to three examples of each kind of problem, then a verdict."""
-    header = f"{'domain':<10} {'split':<6} {'list':<32} {'images':>7} {'expected':>8} {'missing':>7} {'broken':>6}  result"
+    header = (
+        f"{'domain':<10} {'split':<6} {'list':<32} {'images':>7} {'expected':>8} {'missing':>7} {'broken':>6}  result"
+    )
     lines = [f"{spec.title} under {root}", header]
     for r in reports:
         expected = "-" if r.expected is None else str(r.expected)

@@ -90,7 +90,7 @@ def _torchvision_backbone(name: str, pretrained: Pretrained) -> FeatureExtractor
         layer = getattr(model, attr, None)
         if layer is None:
             continue
-        linears = [m for m in layer.modules() if isinstance(m, nn.Linear)] if not isinstance(layer, nn.Linear) else [layer]
+        linears = [layer] if isinstance(layer, nn.Linear) else [m for m in layer.modules() if isinstance(m, nn.Linear)]
         if not linears:
             continue
         setattr(model, attr, nn.Identity())

@@ -76,7 +76,9 @@ def test_interrupted_transfer_fails_then_resumes(office31_archives, tmp_path, ca
 def test_retry_within_one_run_resumes(office31_archives, tmp_path):
     state = ServerState(files=dict(office31_archives), interrupt_once={"dslr.tgz"})
     with LocalServer(state) as url:
-        download_dataset(get_benchmark("office31"), tmp_path, mirror=url, folders=["dslr"], retries=1, log=lambda _: None)
+        download_dataset(
+            get_benchmark("office31"), tmp_path, mirror=url, folders=["dslr"], retries=1, log=lambda _: None
+        )
     ranges = [rng for name, rng in state.requests if name == "dslr.tgz"]
     assert ranges[0] is None and ranges[1].startswith("bytes=") and ranges[1] != "bytes=0-"
     assert (tmp_path / "dslr" / "images").is_dir()
