@@ -9,8 +9,8 @@
 - :class:`ProxyADistance`: 2(1 − 2ε) from a held-out linear domain classifier.
 """
 
+from dalearn.metrics.a_distance import ProxyADistance
 from dalearn.metrics.domain_adversarial import DomainAdversarialAccuracy
-from dalearn.metrics.gap import DomainGap
 from dalearn.metrics.domain_gap_summary import DomainGapSummary
 from dalearn.metrics.functional import (
     domain_gap,
@@ -22,9 +22,9 @@ from dalearn.metrics.functional import (
     proxy_a_distance,
     wasserstein_1d,
 )
+from dalearn.metrics.gap import DomainGap
 from dalearn.metrics.jmmd import JointMaximumMeanDiscrepancy
 from dalearn.metrics.mmd import MaximumMeanDiscrepancy
-from dalearn.metrics.a_distance import ProxyADistance
 
 __all__ = [
     "DomainAdversarialAccuracy",

@@ -1,20 +1,23 @@
 r"""Content hashes of rows: a deterministic, order-free way to pick a "random" subsample.
 
-Each row is hashed from the bit patterns of its values alone, so the hash of a row does not
-depend on its position, on the batch it came in with, or on the process that saw it. Sorting
-rows by hash therefore gives a canonical order of the *multiset* of rows: the subsample used
-for the median-heuristic bandwidth, the pairing of the linear-time MMD estimator and the
-held-out split of the proxy A-distance are the same whatever the update order or the number
-of processes.
+Each row is hashed from the values in it alone, so the hash of a row does not depend on its
+position, on the batch it came in with, or on the process that saw it. Sorting rows by hash
+gives a canonical order of the *multiset* of rows: the subsample used for the
+median-heuristic bandwidth, the pairing of the linear-time MMD estimator and the held-out
+split of the proxy A-distance are the same whatever the update order or the number of
+processes.
 
-The hash is a pair of universal (multiply-mod-prime) hashes combined into 62 bits,
+Hash: each value is widened to float64 (−0.0 read as +0.0) and its 64 bits are cut into
+four signed 16-bit limbs a_j. Two random linear forms with integer coefficients
+c_{k,j} ∈ [0, 2^20) (drawn from ``torch.Generator().manual_seed(seed)``) give
 
-    h_p(x) = ( Σ_j ((b_j mod p) · c_{p,j}) mod p ) mod p,    H(x) = h_{p1}(x) · p2 + h_{p2}(x),
+    s_k = Σ_j a_j c_{k,j}   (exact: every term and partial sum is an integer below 2^53,
+                             so one float64 matrix product computes it exactly on any device)
+    H = (s_1 mod p_1) · p_2 + (s_2 mod p_2),   p_1, p_2 primes below 2^31.
 
-with b_j the IEEE bit pattern of x_j (−0.0 read as +0.0) and c_{p,j} fixed pseudo-random
-coefficients drawn from ``torch.Generator().manual_seed(seed)``. All arithmetic is exact int64,
-identical on every device. Identical rows share a hash (harmless: picking either gives the
-same values); distinct rows collide with probability about 2^-62 per pair.
+Identical rows share a hash (harmless: picking either gives the same values); two distinct
+rows collide with probability at most about 2^-40 over the choice of coefficients. The
+limb order follows the machine's byte order, which is the same for every process of a job.
 """
 
 from __future__ import annotations
@@ -25,21 +28,21 @@ import torch
 
 _P1 = 2_147_483_647  # 2^31 − 1
 _P2 = 2_147_483_629  # largest prime below 2^31 − 1
-_CHUNK_ROWS = 8192
+_COEFFICIENT_BITS = 20
+_CHUNK_ROWS = 2048
+_CHUNK_LIMBS = 2**16  # keeps Σ |a_j c_j| < 2^15 · 2^20 · 2^16 = 2^51 < 2^53
 
 
-def _coefficients(num_features: int, seed: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def _coefficients(num_limbs: int, seed: int, device: torch.device) -> torch.Tensor:
     generator = torch.Generator().manual_seed(int(seed))
-    c1 = torch.randint(1, _P1, (num_features,), generator=generator, dtype=torch.int64)
-    c2 = torch.randint(1, _P2, (num_features,), generator=generator, dtype=torch.int64)
-    return c1.to(device), c2.to(device)
+    coefficients = torch.randint(0, 2**_COEFFICIENT_BITS, (num_limbs, 2), generator=generator, dtype=torch.int64)
+    return coefficients.to(device=device, dtype=torch.float64)
 
 
-def _bits(x: torch.Tensor) -> torch.Tensor:
-    x = x + 0.0  # −0.0 → +0.0
-    if x.dtype == torch.float64:
-        return x.view(torch.int64)
-    return x.to(torch.float32).view(torch.int32).to(torch.int64)
+def _limbs(x: torch.Tensor) -> torch.Tensor:
+    """(n, 4F) float64 matrix of the signed 16-bit limbs of the float64 values of x."""
+    x64 = x.to(torch.float64) + 0.0  # a new contiguous tensor; −0.0 → +0.0
+    return x64.view(torch.int16).to(torch.float64)
 
 
 def row_hashes(layers: Sequence[torch.Tensor], seed: int = 0) -> torch.Tensor:
@@ -51,19 +54,17 @@ def row_hashes(layers: Sequence[torch.Tensor], seed: int = 0) -> torch.Tensor:
     """
     n = layers[0].size(0)
     device = layers[0].device
-    c1, c2 = _coefficients(sum(layer.size(1) for layer in layers), seed, device)
-    h1 = torch.zeros(n, dtype=torch.int64, device=device)
-    h2 = torch.zeros(n, dtype=torch.int64, device=device)
-    col = 0
-    for layer in layers:
-        width = layer.size(1)
-        k1, k2 = c1[col : col + width], c2[col : col + width]
-        for start in range(0, n, _CHUNK_ROWS):
-            bits = _bits(layer[start : start + _CHUNK_ROWS])
-            h1[start : start + _CHUNK_ROWS] += ((bits.remainder(_P1) * k1).remainder(_P1)).sum(dim=1)
-            h2[start : start + _CHUNK_ROWS] += ((bits.remainder(_P2) * k2).remainder(_P2)).sum(dim=1)
-        col += width
-    return h1.remainder(_P1) * _P2 + h2.remainder(_P2)
+    coefficients = _coefficients(4 * sum(layer.size(1) for layer in layers), seed, device)
+    primes = torch.tensor([_P1, _P2], dtype=torch.int64, device=device)
+    sums = torch.zeros(n, 2, dtype=torch.int64, device=device)
+    for start in range(0, n, _CHUNK_ROWS):
+        limbs = torch.cat([_limbs(layer[start : start + _CHUNK_ROWS]) for layer in layers], dim=1)
+        for col in range(0, limbs.size(1), _CHUNK_LIMBS):
+            part = limbs[:, col : col + _CHUNK_LIMBS] @ coefficients[col : col + _CHUNK_LIMBS]
+            sums[start : start + _CHUNK_ROWS] = (sums[start : start + _CHUNK_ROWS] + part.to(torch.int64)).remainder(
+                primes
+            )
+    return sums[:, 0] * _P2 + sums[:, 1]
 
 
 def chunked_row_hashes(layer_chunks: Sequence[list[torch.Tensor]], seed: int = 0) -> torch.Tensor:

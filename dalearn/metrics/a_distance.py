@@ -80,6 +80,11 @@ class ProxyADistance(Metric):
             )
         dtype = common_dtype(source + target)
         return proxy_a_distance(
-            torch.cat([c.to(dtype) for c in source]), torch.cat([c.to(dtype) for c in target]),
-            self.test_fraction, self.C, self.max_iter, self.tol, self.seed,
+            torch.cat([c.to(dtype) for c in source]),
+            torch.cat([c.to(dtype) for c in target]),
+            self.test_fraction,
+            self.C,
+            self.max_iter,
+            self.tol,
+            self.seed,
         )

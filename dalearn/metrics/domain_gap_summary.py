@@ -85,8 +85,11 @@ class DomainGapSummary:
         x = check_rows("x", x)
         summary = cls.empty(x.size(1), fid, wasserstein, wasserstein_bits, wasserstein_octaves, x.device)
         for start in range(0, x.size(0), batch_size):
-            summary = summary.merge(cls.of_batch(x[start : start + batch_size], fid, wasserstein,
-                                                 wasserstein_bits, wasserstein_octaves, checked=True))
+            summary = summary.merge(
+                cls.of_batch(
+                    x[start : start + batch_size], fid, wasserstein, wasserstein_bits, wasserstein_octaves, checked=True
+                )
+            )
         return summary
 
     @classmethod
@@ -155,8 +158,12 @@ class DomainGapSummary:
             raise ValueError(
                 f"feature dimension mismatch between summaries: {self.num_features} and {other.num_features}"
             )
-        if self.has_wasserstein and other.has_wasserstein and (
-            (self.wasserstein_bits, self.wasserstein_octaves) != (other.wasserstein_bits, other.wasserstein_octaves)
+        if (
+            self.has_wasserstein
+            and other.has_wasserstein
+            and (
+                (self.wasserstein_bits, self.wasserstein_octaves) != (other.wasserstein_bits, other.wasserstein_octaves)
+            )
         ):
             raise ValueError(
                 "Wasserstein sketches with different resolutions cannot be combined: "
@@ -186,8 +193,14 @@ class DomainGapSummary:
     def to(self, device: torch.device | str) -> "DomainGapSummary":
         move = lambda t: None if t is None else t.to(device)  # noqa: E731
         return DomainGapSummary(
-            move(self.count), move(self.sum), move(self.sum_sq), move(self.sum_outer), move(self.sketch),
-            self.wasserstein_bits, self.wasserstein_octaves, self.origin,
+            move(self.count),
+            move(self.sum),
+            move(self.sum_sq),
+            move(self.sum_outer),
+            move(self.sketch),
+            self.wasserstein_bits,
+            self.wasserstein_octaves,
+            self.origin,
         )
 
     def state_dict(self) -> dict:
@@ -234,9 +247,14 @@ class DomainGapSummary:
                 f"{VERSION}. Recompute the summary with this version"
             )
         summary = cls(
-            count=state["count"], sum=state["sum"], sum_sq=state["sum_sq"], sum_outer=state["sum_outer"],
-            sketch=state["sketch"], wasserstein_bits=int(state["wasserstein_bits"]),
-            wasserstein_octaves=int(state["wasserstein_octaves"]), origin=where,
+            count=state["count"],
+            sum=state["sum"],
+            sum_sq=state["sum_sq"],
+            sum_outer=state["sum_outer"],
+            sketch=state["sketch"],
+            wasserstein_bits=int(state["wasserstein_bits"]),
+            wasserstein_octaves=int(state["wasserstein_octaves"]),
+            origin=where,
         )
         summary._check_shapes(where)
         return summary

@@ -16,7 +16,7 @@ from dalearn.metrics.domain_gap_summary import (
     DomainGapSummary,
 )
 from dalearn.metrics.functional.domain_gap import domain_gap
-from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_width
+from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_update, sketch_width
 
 
 class DomainGap(Metric):
@@ -80,7 +80,11 @@ class DomainGap(Metric):
         if self.fid:
             self.add_state("sum_outer", torch.zeros(d, d, dtype=f64), dist_reduce_fx="sum")
         if self.wasserstein:
-            sketch = empty_sketch(d, self.wasserstein_bits, self.wasserstein_octaves) if d else torch.zeros(0, width, dtype=f64)
+            sketch = (
+                empty_sketch(d, self.wasserstein_bits, self.wasserstein_octaves)
+                if d
+                else torch.zeros(0, width, dtype=f64)
+            )
             self.add_state("sketch", sketch, dist_reduce_fx=merge_sketches)
 
     def _allocated(self) -> bool:
@@ -89,18 +93,20 @@ class DomainGap(Metric):
     def update(self, x: torch.Tensor) -> None:
         """Add an (N, F) batch of rows to the summary."""
         x = check_rows("x", x, self.sum.numel() if self._allocated() else None)
-        batch = DomainGapSummary.of_batch(x, self.fid, self.wasserstein, self.wasserstein_bits,
-                                          self.wasserstein_octaves, checked=True)
         if not self._allocated():
-            self._set_from(batch)
-            return
-        self.count += batch.count
-        self.sum += batch.sum
-        self.sum_sq += batch.sum_sq
+            self._set_from(
+                DomainGapSummary.empty(
+                    x.size(1), self.fid, self.wasserstein, self.wasserstein_bits, self.wasserstein_octaves, x.device
+                )
+            )
+        x64 = x.to(torch.float64)
+        self.count += x.size(0)
+        self.sum += x64.sum(dim=0)
+        self.sum_sq += x64.square().sum(dim=0)
         if self.fid:
-            self.sum_outer += batch.sum_outer
+            self.sum_outer.addmm_(x64.T, x64)
         if self.wasserstein:
-            self.sketch = merge_sketches(torch.stack([self.sketch, batch.sketch]))
+            self.sketch = sketch_update(self.sketch, x, self.wasserstein_bits, self.wasserstein_octaves)
 
     def _set_from(self, summary: DomainGapSummary) -> None:
         self.count, self.sum, self.sum_sq = summary.count, summary.sum, summary.sum_sq
@@ -156,7 +162,8 @@ class DomainGap(Metric):
                 f"this DomainGap has fid={self.fid}, wasserstein={self.wasserstein}"
             )
         if self.wasserstein and (summary.wasserstein_bits, summary.wasserstein_octaves) != (
-            self.wasserstein_bits, self.wasserstein_octaves
+            self.wasserstein_bits,
+            self.wasserstein_octaves,
         ):
             raise ValueError(f"{path} holds a Wasserstein sketch of another resolution")
         if self._allocated() and summary.num_features != self.sum.numel():

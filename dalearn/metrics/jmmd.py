@@ -9,7 +9,14 @@ from torchmetrics import Metric
 
 from dalearn.metrics._checks import as_chunks, check_rows, stored_features
 from dalearn.metrics.functional.bandwidth import kernel_ladder
-from dalearn.metrics.functional.mmd import check_estimator, check_layer_rows, mmd_from_chunks, per_layer
+from dalearn.metrics.functional.mmd import (
+    DEFAULT_BLOCK_SIZE,
+    DEFAULT_MEDIAN_ROWS,
+    check_estimator,
+    check_layer_rows,
+    mmd_from_chunks,
+    per_layer,
+)
 
 
 class JointMaximumMeanDiscrepancy(Metric):
@@ -60,8 +67,8 @@ class JointMaximumMeanDiscrepancy(Metric):
         kernel_mul: float = 2.0,
         sigma_square: Optional[float] | Sequence[Optional[float]] = None,
         estimator: str = "biased",
-        block_size: int = 4096,
-        median_rows: int = 4096,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        median_rows: int = DEFAULT_MEDIAN_ROWS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -95,7 +102,9 @@ class JointMaximumMeanDiscrepancy(Metric):
         for domain, features in (("source", source_features), ("target", target_features)):
             rows = []
             for layer, x in enumerate(features):
-                seen = stored_features(getattr(self, f"source_{layer}")) or stored_features(getattr(self, f"target_{layer}"))
+                seen = stored_features(getattr(self, f"source_{layer}")) or stored_features(
+                    getattr(self, f"target_{layer}")
+                )
                 if domain == "target":
                     seen = checked["source"][layer].size(1)
                 rows.append(check_rows(f"{domain}_features[{layer}]", x, seen))
@@ -113,6 +122,12 @@ class JointMaximumMeanDiscrepancy(Metric):
                 "call update(source_features, target_features) first"
             )
         return mmd_from_chunks(
-            source, target, self.num_kernels, self.kernel_mul, self.sigma_square,
-            self.estimator, self.block_size, self.median_rows,
+            source,
+            target,
+            self.num_kernels,
+            self.kernel_mul,
+            self.sigma_square,
+            self.estimator,
+            self.block_size,
+            self.median_rows,
         )

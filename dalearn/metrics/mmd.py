@@ -9,7 +9,7 @@ from torchmetrics import Metric
 
 from dalearn.metrics._checks import as_chunks, check_rows, stored_features
 from dalearn.metrics.functional.bandwidth import kernel_ladder
-from dalearn.metrics.functional.mmd import check_estimator, mmd_from_chunks
+from dalearn.metrics.functional.mmd import DEFAULT_BLOCK_SIZE, DEFAULT_MEDIAN_ROWS, check_estimator, mmd_from_chunks
 
 
 class MaximumMeanDiscrepancy(Metric):
@@ -68,8 +68,8 @@ class MaximumMeanDiscrepancy(Metric):
         kernel_mul: float = 2.0,
         sigma_square: Optional[float] = None,
         estimator: str = "biased",
-        block_size: int = 4096,
-        median_rows: int = 4096,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        median_rows: int = DEFAULT_MEDIAN_ROWS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -101,6 +101,12 @@ class MaximumMeanDiscrepancy(Metric):
                 "call update(source, target) first"
             )
         return mmd_from_chunks(
-            [source], [target], [self.num_kernels], self.kernel_mul, [self.sigma_square],
-            self.estimator, self.block_size, self.median_rows,
+            [source],
+            [target],
+            [self.num_kernels],
+            self.kernel_mul,
+            [self.sigma_square],
+            self.estimator,
+            self.block_size,
+            self.median_rows,
         )

@@ -23,8 +23,9 @@ integrated exactly for piecewise-linear F on the common edges of the aligned ske
 Values beyond the float32 range (|x| > 3.4e38) cannot be bucketed and raise.
 
 Layout of a sketch, one row per dimension: ``[T_neg, T_pos, zero, neg_0 … neg_{B−1},
-pos_0 … pos_{B−1}]`` with T the top key of each side (−1 when the side is empty) and bucket
-j of a side holding key T − B + 1 + j. Stored as float64 (counts are exact up to 2^53).
+pos_0 … pos_{B−1}]`` with T the top key of each side (0 when the side is empty) and bucket
+j of a side holding key T − B + 1 + j. Key 0 (exact zeros, and magnitudes below about 1e-40)
+always counts in the zero bucket. Stored as float64 (counts are exact up to 2^53).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def num_buckets(bits: int, octaves: int) -> int:
         raise ValueError(f"wasserstein bits must be in [1, 23], got {bits}")
     if octaves < 1:
         raise ValueError(f"wasserstein octaves must be positive, got {octaves}")
+    if octaves * 2**bits > 2**20:
+        raise ValueError(f"a sketch of octaves · 2^bits = {octaves * 2**bits} buckets per sign is too large (max 2^20)")
     return octaves * 2**bits
 
 
@@ -50,37 +53,49 @@ def sketch_width(bits: int, octaves: int) -> int:
 
 
 def empty_sketch(num_features: int, bits: int, octaves: int, device: torch.device | None = None) -> torch.Tensor:
-    sketch = torch.zeros(num_features, sketch_width(bits, octaves), dtype=torch.float64, device=device)
-    sketch[:, :2] = -1.0
-    return sketch
+    return torch.zeros(num_features, sketch_width(bits, octaves), dtype=torch.float64, device=device)
 
 
-def _keys(x: torch.Tensor, bits: int) -> torch.Tensor:
-    magnitude = x.abs().to(torch.float32)
-    if bool(torch.isinf(magnitude).any()):
+def _signed_keys(x: torch.Tensor, bits: int) -> torch.Tensor:
+    """sign(x) · key(|x|) as int32; key 0 (exact zeros and magnitudes below ~1e-40) always
+    goes to the zero bucket."""
+    if x.dtype == torch.float64 and bool(x.abs().amax() > torch.finfo(torch.float32).max):
         raise ValueError("the Wasserstein sketch cannot bucket values beyond the float32 range (|x| > 3.4e38)")
-    return magnitude.view(torch.int32).to(torch.int64) >> (_MANTISSA_BITS - bits)
+    keys = x.abs().to(torch.float32).view(torch.int32) >> (_MANTISSA_BITS - bits)
+    return torch.where(x < 0, -keys, keys)
+
+
+def sketch_update(sketch: torch.Tensor, x: torch.Tensor, bits: int, octaves: int) -> torch.Tensor:
+    """Add an (N, F) batch of finite values to ``sketch`` (F, C); returns the new sketch.
+
+    The windows move up (and the sketch is re-aligned) only when the batch holds a larger
+    magnitude than seen so far; otherwise the counts are added in place.
+    """
+    b = num_buckets(bits, octaves)
+    width = sketch.size(1)
+    if x.size(0) == 0:
+        return sketch
+    signed = _signed_keys(x, bits)
+    top_pos = torch.maximum(sketch[:, 1].to(torch.int64), signed.amax(dim=0).to(torch.int64).clamp_min(0))
+    top_neg = torch.maximum(sketch[:, 0].to(torch.int64), (-signed.amin(dim=0)).to(torch.int64).clamp_min(0))
+    if bool((top_pos != sketch[:, 1]).any() or (top_neg != sketch[:, 0]).any()):
+        sketch = align_sketch(sketch, top_neg, top_pos)
+    # bucket j of a side holds key top − b + 1 + j, stored at column offset + j
+    pos_col = signed - (top_pos - b + 1 - (_HEADER + b)).to(torch.int32)
+    neg_col = -signed - (top_neg - b + 1 - _HEADER).to(torch.int32)
+    positive = signed > 0
+    column = torch.where(positive, pos_col, neg_col)
+    lowest = torch.where(positive, _HEADER + b, _HEADER)
+    column = torch.where((column >= lowest) & (signed != 0), column, 2)
+    flat = (column + torch.arange(x.size(1), device=x.device, dtype=torch.int32) * width).flatten()
+    counts = torch.bincount(flat, minlength=x.size(1) * width).view(x.size(1), width)
+    sketch[:, 2:] += counts[:, 2:]
+    return sketch
 
 
 def sketch_batch(x: torch.Tensor, bits: int, octaves: int) -> torch.Tensor:
     """Sketch of an (N, F) batch of finite values."""
-    n, d = x.shape
-    b = num_buckets(bits, octaves)
-    width = _HEADER + 2 * b
-    keys = _keys(x, bits)
-    negative, positive = x < 0, x > 0
-    none = torch.full_like(keys, -1)
-    top_neg = torch.where(negative, keys, none).amax(dim=0) if n else torch.full((d,), -1, device=x.device)
-    top_pos = torch.where(positive, keys, none).amax(dim=0) if n else torch.full((d,), -1, device=x.device)
-    column = torch.full_like(keys, 2)
-    for side, top, offset in ((negative, top_neg, _HEADER), (positive, top_pos, _HEADER + b)):
-        position = keys - (top - b + 1)
-        column = torch.where(side & (position >= 0), position + offset, column)
-    flat = column + torch.arange(d, device=x.device) * width
-    sketch = torch.bincount(flat.flatten(), minlength=d * width).to(torch.float64).view(d, width)
-    sketch[:, 0] = top_neg.to(torch.float64)
-    sketch[:, 1] = top_pos.to(torch.float64)
-    return sketch
+    return sketch_update(empty_sketch(x.size(1), bits, octaves, x.device), x, bits, octaves)
 
 
 def _shift_side(counts: torch.Tensor, delta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -100,8 +115,7 @@ def align_sketch(sketch: torch.Tensor, top_neg: torch.Tensor, top_pos: torch.Ten
     out[:, 0], out[:, 1] = top_neg.to(torch.float64), top_pos.to(torch.float64)
     zero = sketch[:, 2].clone()
     for col, top, offset in ((0, top_neg, _HEADER), (1, top_pos, _HEADER + b)):
-        own = sketch[:, col].to(torch.int64)
-        delta = torch.where(own < 0, torch.zeros_like(own), top.to(torch.int64) - own)
+        delta = top.to(torch.int64) - sketch[:, col].to(torch.int64)
         moved, below = _shift_side(sketch[:, offset : offset + b], delta)
         out[:, offset : offset + b] = moved
         zero += below
@@ -121,8 +135,8 @@ def merge_sketches(stacked: torch.Tensor) -> torch.Tensor:
 
 
 def _bucket_value(key: torch.Tensor, bits: int) -> torch.Tensor:
-    """Lowest float value of bucket ``key`` (exact, float64); keys below 0 map to 0."""
-    pattern = key.clamp(min=0) << (_MANTISSA_BITS - bits)
+    """Lowest float value of bucket ``key`` (exact, float64); keys below 1 map to key 1."""
+    pattern = key.clamp(min=1) << (_MANTISSA_BITS - bits)
     exponent = pattern >> _MANTISSA_BITS
     mantissa = (pattern & (2**_MANTISSA_BITS - 1)).to(torch.float64)
     normal = torch.ldexp(1.0 + mantissa / 2**_MANTISSA_BITS, (exponent - 127).to(torch.float64))
@@ -131,10 +145,10 @@ def _bucket_value(key: torch.Tensor, bits: int) -> torch.Tensor:
 
 
 def _side_edges(top: torch.Tensor, b: int, bits: int) -> torch.Tensor:
-    """(F, B+1) edges of one side's buckets in increasing magnitude (all 0 for an empty side)."""
+    """(F, B+1) edges of one side's buckets in increasing magnitude. Buckets of keys below 1
+    (never used: key 0 is the zero bucket) collapse onto the edge of key 1, ~1e-40."""
     keys = top.to(torch.int64).unsqueeze(1) - b + 1 + torch.arange(b + 1, device=top.device).unsqueeze(0)
-    edges = _bucket_value(keys, bits)
-    return torch.where(top.unsqueeze(1) < 0, torch.zeros_like(edges), edges)
+    return _bucket_value(keys, bits)
 
 
 def wasserstein_per_dimension(source: torch.Tensor, target: torch.Tensor, bits: int, octaves: int) -> torch.Tensor:

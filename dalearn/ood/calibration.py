@@ -49,7 +49,11 @@ class EmpiricalCalibration:
             self.scale = torch.zeros((), dtype=self.sorted.dtype, device=self.sorted.device)
 
     def to(self, device: torch.device) -> "EmpiricalCalibration":
-        self.sorted, self.threshold, self.scale = self.sorted.to(device), self.threshold.to(device), self.scale.to(device)
+        self.sorted, self.threshold, self.scale = (
+            self.sorted.to(device),
+            self.threshold.to(device),
+            self.scale.to(device),
+        )
         return self
 
     def cdf(self, d: torch.Tensor) -> torch.Tensor:

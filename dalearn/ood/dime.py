@@ -39,7 +39,9 @@ def _check_input(name: str, x: torch.Tensor, num_features: Optional[int] = None)
     if x.dim() != 2 or x.size(0) == 0 or x.size(1) == 0:
         raise ValueError(f"{name} must be a non-empty (N, P) tensor, got shape {tuple(x.shape)}")
     if num_features is not None and x.size(1) != num_features:
-        raise ValueError(f"feature dimension mismatch: {name} has {x.size(1)} features, the model was fitted on {num_features}")
+        raise ValueError(
+            f"feature dimension mismatch: {name} has {x.size(1)} features, the model was fitted on {num_features}"
+        )
     if not bool(torch.isfinite(x).all()):
         bad = int((~torch.isfinite(x).all(dim=1)).sum())
         raise ValueError(f"{name} contains NaN or infinite values in {bad} of {x.size(0)} rows")

@@ -30,8 +30,14 @@ def layer_kernel(a: np.ndarray, b: np.ndarray, sigmas: list[float]) -> np.ndarra
     return np.mean([np.exp(-d / (2.0 * s)) for s in sigmas], axis=0)
 
 
-def joint_mmd(source: list[np.ndarray], target: list[np.ndarray], num_kernels: list[int], kernel_mul: float,
-              estimator: str, fixed: list[float | None] | None = None) -> float:
+def joint_mmd(
+    source: list[np.ndarray],
+    target: list[np.ndarray],
+    num_kernels: list[int],
+    kernel_mul: float,
+    estimator: str,
+    fixed: list[float | None] | None = None,
+) -> float:
     """(J)MMD² with the exact pooled median per layer."""
     n_s, n_t = source[0].shape[0], target[0].shape[0]
     k_ss, k_tt, k_st = np.ones((n_s, n_s)), np.ones((n_t, n_t)), np.ones((n_s, n_t))
@@ -51,6 +57,7 @@ def joint_mmd(source: list[np.ndarray], target: list[np.ndarray], num_kernels: l
 def linear_mmd(s: np.ndarray, t: np.ndarray, sigmas: list[float]) -> float:
     """(1/n_s)Σ k(s_i, s_{i+1}) + (1/n_t)Σ k(t_j, t_{j+1}) − (2/L)Σ_{l<L} k(s_{l mod n_s}, t_{l mod n_t}),
     rows already in the estimator's order."""
+
     def k(a, b):
         d = float(((a - b) ** 2).sum())
         return np.mean([np.exp(-d / (2.0 * sg)) for sg in sigmas])
@@ -59,7 +66,7 @@ def linear_mmd(s: np.ndarray, t: np.ndarray, sigmas: list[float]) -> float:
     within_s = sum(k(s[i], s[(i + 1) % n_s]) for i in range(n_s)) / n_s
     within_t = sum(k(t[j], t[(j + 1) % n_t]) for j in range(n_t)) / n_t
     big = max(n_s, n_t)
-    cross = sum(k(s[l % n_s], t[l % n_t]) for l in range(big)) / big
+    cross = sum(k(s[i % n_s], t[i % n_t]) for i in range(big)) / big
     return within_s + within_t - 2.0 * cross
 
 

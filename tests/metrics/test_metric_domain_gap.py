@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from metrics_reference import fid as fid_reference
+from metrics_reference import kl_diag, wasserstein_exact
 
 from dalearn.metrics import DomainGap, DomainGapSummary, domain_gap, fid, klmvn_diag, mmd_linear, wasserstein_1d
 from dalearn.metrics.wasserstein_sketch import merge_sketches, sketch_batch
-from metrics_reference import fid as fid_reference
-from metrics_reference import kl_diag, wasserstein_exact
 
 
 def _seed_data(dims: int = 64, n: int = 2000):
@@ -40,7 +40,10 @@ def test_kl_linear_mmd_and_fid_match_numpy_while_streaming():
 
 def test_fid_of_correlated_features_matches_scipy():
     g = torch.Generator().manual_seed(1)
-    mix_s, mix_t = torch.randn(12, 12, generator=g, dtype=torch.float64), torch.randn(12, 12, generator=g, dtype=torch.float64)
+    mix_s, mix_t = (
+        torch.randn(12, 12, generator=g, dtype=torch.float64),
+        torch.randn(12, 12, generator=g, dtype=torch.float64),
+    )
     source = torch.randn(500, 12, generator=g, dtype=torch.float64) @ mix_s
     target = torch.randn(400, 12, generator=g, dtype=torch.float64) @ mix_t + 1.0
     value = fid(DomainGapSummary.from_tensor(source, fid=True), DomainGapSummary.from_tensor(target, fid=True))
@@ -63,8 +66,9 @@ def test_wasserstein_has_no_fixed_range(scale, offset):
     g = torch.Generator().manual_seed(2)
     source = offset + scale * torch.randn(1500, 4, generator=g, dtype=torch.float64)
     target = offset + scale * (0.5 + torch.randn(1500, 4, generator=g, dtype=torch.float64).exp())
-    value = wasserstein_1d(DomainGapSummary.from_tensor(source, wasserstein=True),
-                           DomainGapSummary.from_tensor(target, wasserstein=True))
+    value = wasserstein_1d(
+        DomainGapSummary.from_tensor(source, wasserstein=True), DomainGapSummary.from_tensor(target, wasserstein=True)
+    )
     assert value.item() == pytest.approx(wasserstein_exact(source.numpy(), target.numpy()), rel=0.01)
 
 
@@ -86,8 +90,9 @@ def test_sketch_merge_is_exact_and_order_free():
 def test_summaries_merge_like_one_pass():
     source, _ = _seed_data(8, 600)
     one = DomainGapSummary.from_tensor(source, fid=True, wasserstein=True)
-    merged = DomainGapSummary.from_tensor(source[:250], fid=True, wasserstein=True) + \
-        DomainGapSummary.from_tensor(source[250:], fid=True, wasserstein=True)
+    merged = DomainGapSummary.from_tensor(source[:250], fid=True, wasserstein=True) + DomainGapSummary.from_tensor(
+        source[250:], fid=True, wasserstein=True
+    )
     assert merged.count.item() == 600
     for name in ("sum", "sum_sq", "sum_outer"):
         torch.testing.assert_close(getattr(merged, name), getattr(one, name), rtol=1e-13, atol=1e-12)
@@ -155,7 +160,9 @@ def test_load_rejects_other_files(tmp_path):
     summary = DomainGapSummary.from_tensor(torch.randn(20, 3), fid=True)
     other_metric = tmp_path / "other.pt"
     torch.save({"format": "dalearn.metrics.SomethingElse", "version": 1}, other_metric)
-    with pytest.raises(ValueError, match="other.pt is not a DomainGap summary: format is 'dalearn.metrics.SomethingElse'"):
+    with pytest.raises(
+        ValueError, match="other.pt is not a DomainGap summary: format is 'dalearn.metrics.SomethingElse'"
+    ):
         DomainGapSummary.load(other_metric)
     newer = tmp_path / "newer.pt"
     state = summary.state_dict()

@@ -15,8 +15,13 @@ ROOT = Path(dalearn.metrics.__file__).resolve().parents[1]
 
 
 def test_public_names():
-    for name in ("MaximumMeanDiscrepancy", "JointMaximumMeanDiscrepancy", "DomainAdversarialAccuracy",
-                 "DomainGap", "ProxyADistance"):
+    for name in (
+        "MaximumMeanDiscrepancy",
+        "JointMaximumMeanDiscrepancy",
+        "DomainAdversarialAccuracy",
+        "DomainGap",
+        "ProxyADistance",
+    ):
         cls = getattr(dalearn.metrics, name)
         assert issubclass(cls, torchmetrics.Metric), name
         assert cls.full_state_update is False and cls.is_differentiable is False, name

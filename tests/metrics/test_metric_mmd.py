@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from metrics_reference import joint_mmd, ladder, linear_mmd, lower_median_pairs
 
 from dalearn.metrics import (
     JointMaximumMeanDiscrepancy,
@@ -14,7 +15,6 @@ from dalearn.metrics import (
     maximum_mean_discrepancy,
 )
 from dalearn.metrics._hashing import canonical_order, row_hashes
-from metrics_reference import joint_mmd, ladder, linear_mmd, lower_median_pairs
 
 
 def _data(n_s=40, n_t=30, d=5, shift=0.7, seed=0):

@@ -13,8 +13,10 @@ from dalearn.metrics._hashing import canonical_order, row_hashes
 
 def _data(shift: float, n_s: int = 300, n_t: int = 200, d: int = 10):
     g = torch.Generator().manual_seed(0)
-    return (torch.randn(n_s, d, generator=g, dtype=torch.float64),
-            torch.randn(n_t, d, generator=g, dtype=torch.float64) + shift)
+    return (
+        torch.randn(n_s, d, generator=g, dtype=torch.float64),
+        torch.randn(n_t, d, generator=g, dtype=torch.float64) + shift,
+    )
 
 
 def _sklearn_pad(source, target, test_fraction, C, seed):

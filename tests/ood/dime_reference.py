@@ -15,8 +15,14 @@ def fit(x: np.ndarray, threshold, center: bool) -> dict:
         k = next(i + 1 for i, c in enumerate(np.cumsum(ratio)) if c >= threshold - 1e-12)
     v = vt[:k].T
     scores = (x - mu) @ v
-    return {"mu": mu, "v": v, "k": k, "t_mean": scores.mean(0), "t_cov": np.cov(scores, rowvar=False).reshape(k, k),
-            "explained_variance": s**2 / (len(x) - 1)}
+    return {
+        "mu": mu,
+        "v": v,
+        "k": k,
+        "t_mean": scores.mean(0),
+        "t_cov": np.cov(scores, rowvar=False).reshape(k, k),
+        "explained_variance": s**2 / (len(x) - 1),
+    }
 
 
 def distance_to(model: dict, x: np.ndarray) -> np.ndarray:
@@ -39,6 +45,6 @@ def probability(calibration: np.ndarray, d: np.ndarray, tail_fraction: float | N
         return out
     k = max(1, int(np.ceil(tail_fraction * n)))
     u = cal[n - k - 1]
-    beta = np.mean(cal[n - k:] - u)
+    beta = np.mean(cal[n - k :] - u)
     tail = 1 - (k / n) * np.exp(-(d - u) / beta)
     return np.where(d > u, tail, out)

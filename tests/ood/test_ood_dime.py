@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dime_reference as ref
 import numpy as np
 import pytest
 import torch
 
-import dime_reference as ref
 from dalearn.ood import DIME
 
 
@@ -30,7 +30,9 @@ def test_distances_match_numpy(threshold, center):
     assert dime.rank == model["k"]
     np.testing.assert_allclose(dime.explained_variance.numpy(), model["explained_variance"], rtol=1e-10)
     np.testing.assert_allclose(dime.distance_to_hyperplane(new).numpy(), ref.distance_to(model, new.numpy()), rtol=1e-9)
-    np.testing.assert_allclose(dime.distance_within_hyperplane(new).numpy(), ref.distance_within(model, new.numpy()), rtol=1e-9)
+    np.testing.assert_allclose(
+        dime.distance_within_hyperplane(new).numpy(), ref.distance_within(model, new.numpy()), rtol=1e-9
+    )
 
 
 def test_float_threshold_picks_the_smallest_rank_reaching_it():
@@ -57,7 +59,10 @@ def test_probabilities_match_numpy(tail):
     dime = DIME(tail=tail, tail_fraction=0.1).fit(x).calibrate(cal)
     model = ref.fit(x.numpy(), 0.99, False)
     fraction = None if tail == "none" else 0.1
-    for method, distance in (("distance_to_hyperplane", ref.distance_to), ("distance_within_hyperplane", ref.distance_within)):
+    for method, distance in (
+        ("distance_to_hyperplane", ref.distance_to),
+        ("distance_within_hyperplane", ref.distance_within),
+    ):
         got = getattr(dime, method)(new, return_probabilities=True).numpy()
         expected = ref.probability(distance(model, cal.numpy()), distance(model, new.numpy()), fraction)
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)

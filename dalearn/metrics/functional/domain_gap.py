@@ -92,7 +92,9 @@ def wasserstein_1d(source: Any, target: Any, reduction: str = "mean") -> torch.T
     for name, summary in (("source", source), ("target", target)):
         if summary.sketch is None:
             raise ValueError(f"the {name} summary has no Wasserstein sketch; build it with wasserstein=True")
-    per_dim = wasserstein_per_dimension(source.sketch, target.sketch, source.wasserstein_bits, source.wasserstein_octaves)
+    per_dim = wasserstein_per_dimension(
+        source.sketch, target.sketch, source.wasserstein_bits, source.wasserstein_octaves
+    )
     return per_dim.mean() if reduction == "mean" else per_dim
 
 

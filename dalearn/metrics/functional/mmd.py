@@ -36,6 +36,8 @@ from dalearn.metrics.functional.bandwidth import kernel_ladder, median_bandwidth
 from dalearn.nn.kernels import gaussian_kernel_from_distances, squared_euclidean_distances
 
 ESTIMATORS = ("biased", "unbiased", "linear")
+DEFAULT_BLOCK_SIZE = 2048
+DEFAULT_MEDIAN_ROWS = 4096
 _PAIR_CHUNK = 65536
 
 Layers = Sequence[list[torch.Tensor]]
@@ -47,7 +49,9 @@ def check_estimator(estimator: str) -> str:
     return estimator
 
 
-def _block_kernel(a: Sequence[torch.Tensor], b: Optional[Sequence[torch.Tensor]], sigmas: Sequence[Sequence[float]]) -> torch.Tensor:
+def _block_kernel(
+    a: Sequence[torch.Tensor], b: Optional[Sequence[torch.Tensor]], sigmas: Sequence[Sequence[float]]
+) -> torch.Tensor:
     """Joint kernel block k(a_i, b_j); ``b=None`` is the block against itself (diagonal 1)."""
     kernel = None
     for layer, sigma_squares in enumerate(sigmas):
@@ -86,7 +90,9 @@ def kernel_sum(
     return total
 
 
-def _pair_kernel(a: Sequence[torch.Tensor], b: Sequence[torch.Tensor], sigmas: Sequence[Sequence[float]]) -> torch.Tensor:
+def _pair_kernel(
+    a: Sequence[torch.Tensor], b: Sequence[torch.Tensor], sigmas: Sequence[Sequence[float]]
+) -> torch.Tensor:
     """k(a_i, b_i) for matching rows (the diagonal of the kernel matrix, in O(n))."""
     kernel = None
     for layer, sigma_squares in enumerate(sigmas):
@@ -97,8 +103,13 @@ def _pair_kernel(a: Sequence[torch.Tensor], b: Sequence[torch.Tensor], sigmas: S
 
 
 def _pair_mean(
-    layers_a: Layers, order_a: torch.Tensor, layers_b: Layers, order_b: torch.Tensor,
-    dtypes: Sequence[torch.dtype], shifts: Sequence[torch.Tensor], sigmas: Sequence[Sequence[float]],
+    layers_a: Layers,
+    order_a: torch.Tensor,
+    layers_b: Layers,
+    order_b: torch.Tensor,
+    dtypes: Sequence[torch.dtype],
+    shifts: Sequence[torch.Tensor],
+    sigmas: Sequence[Sequence[float]],
 ) -> torch.Tensor:
     """mean_i k(a[order_a[i]], b[order_b[i]]) over matching positions, in chunks."""
     total = torch.zeros((), dtype=torch.float64, device=order_a.device)
@@ -111,8 +122,13 @@ def _pair_mean(
 
 
 def _linear_estimate(
-    source: Layers, target: Layers, hash_s: torch.Tensor, hash_t: torch.Tensor,
-    dtypes: Sequence[torch.dtype], shifts: Sequence[torch.Tensor], sigmas: Sequence[Sequence[float]],
+    source: Layers,
+    target: Layers,
+    hash_s: torch.Tensor,
+    hash_t: torch.Tensor,
+    dtypes: Sequence[torch.dtype],
+    shifts: Sequence[torch.Tensor],
+    sigmas: Sequence[Sequence[float]],
 ) -> torch.Tensor:
     order_s, order_t = canonical_order(hash_s), canonical_order(hash_t)
     n_s, n_t = order_s.numel(), order_t.numel()
@@ -148,7 +164,9 @@ def mmd_from_chunks(
     n_s, n_t = _count(source[0]), _count(target[0])
     least = 1 if estimator == "biased" else 2
     if min(n_s, n_t) < least:
-        raise ValueError(f"the {estimator} MMD needs at least {least} rows per domain, got {n_s} source and {n_t} target rows")
+        raise ValueError(
+            f"the {estimator} MMD needs at least {least} rows per domain, got {n_s} source and {n_t} target rows"
+        )
     dtypes = [common_dtype(s + t) for s, t in zip(source, target)]
     hash_s = chunked_row_hashes(source)
     hash_t = chunked_row_hashes(target)
@@ -176,8 +194,10 @@ def check_layer_rows(name: str, layers: Sequence[torch.Tensor]) -> None:
     """Every layer of one domain holds the same number of rows (one per sample)."""
     for layer, x in enumerate(layers[1:], start=1):
         if x.size(0) != layers[0].size(0):
-            raise ValueError(f"{name}[{layer}] has {x.size(0)} rows but {name}[0] has {layers[0].size(0)}; "
-                             "every layer needs one row per sample")
+            raise ValueError(
+                f"{name}[{layer}] has {x.size(0)} rows but {name}[0] has {layers[0].size(0)}; "
+                "every layer needs one row per sample"
+            )
 
 
 def per_layer(value: Any, num_layers: int, name: str) -> list:
@@ -196,8 +216,8 @@ def maximum_mean_discrepancy(
     kernel_mul: float = 2.0,
     sigma_square: Optional[float] = None,
     estimator: str = "biased",
-    block_size: int = 4096,
-    median_rows: int = 4096,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    median_rows: int = DEFAULT_MEDIAN_ROWS,
 ) -> torch.Tensor:
     """One-shot multi-kernel MMD² between (N_s, F) and (N_t, F) rows; the value that
     :class:`dalearn.metrics.MaximumMeanDiscrepancy` accumulates. See the module docstring."""
@@ -215,22 +235,28 @@ def joint_maximum_mean_discrepancy(
     kernel_mul: float = 2.0,
     sigma_square: Optional[float] | Sequence[Optional[float]] = None,
     estimator: str = "biased",
-    block_size: int = 4096,
-    median_rows: int = 4096,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    median_rows: int = DEFAULT_MEDIAN_ROWS,
 ) -> torch.Tensor:
     """One-shot JMMD² between per-layer source and target features (the joint kernel is the
     product over layers); the value :class:`dalearn.metrics.JointMaximumMeanDiscrepancy`
     accumulates. See the module docstring."""
     if len(source) == 0 or len(source) != len(target):
-        raise ValueError(f"expected the same non-zero number of layers, got {len(source)} source and {len(target)} target")
+        raise ValueError(
+            f"expected the same non-zero number of layers, got {len(source)} source and {len(target)} target"
+        )
     layers_s = [[check_rows(f"source[{layer}]", s)] for layer, s in enumerate(source)]
-    layers_t = [
-        [check_rows(f"target[{layer}]", t, layers_s[layer][0].size(1))] for layer, t in enumerate(target)
-    ]
+    layers_t = [[check_rows(f"target[{layer}]", t, layers_s[layer][0].size(1))] for layer, t in enumerate(target)]
     check_layer_rows("source", [layer[0] for layer in layers_s])
     check_layer_rows("target", [layer[0] for layer in layers_t])
     num_layers = len(layers_s)
     return mmd_from_chunks(
-        layers_s, layers_t, per_layer(num_kernels, num_layers, "num_kernels"), kernel_mul,
-        per_layer(sigma_square, num_layers, "sigma_square"), estimator, block_size, median_rows,
+        layers_s,
+        layers_t,
+        per_layer(num_kernels, num_layers, "num_kernels"),
+        kernel_mul,
+        per_layer(sigma_square, num_layers, "sigma_square"),
+        estimator,
+        block_size,
+        median_rows,
     )

@@ -48,8 +48,13 @@ def fit_logistic_regression(
     coef = torch.zeros(x.size(1), dtype=torch.float64, device=x.device, requires_grad=True)
     bias = torch.zeros((), dtype=torch.float64, device=x.device, requires_grad=True)
     optimizer = torch.optim.LBFGS(
-        [coef, bias], lr=1.0, max_iter=max_iter, tolerance_grad=tol, tolerance_change=tol * 1e-3,
-        history_size=20, line_search_fn="strong_wolfe",
+        [coef, bias],
+        lr=1.0,
+        max_iter=max_iter,
+        tolerance_grad=tol,
+        tolerance_change=tol * 1e-3,
+        history_size=20,
+        line_search_fn="strong_wolfe",
     )
     sign = 2.0 * y - 1.0
 
@@ -95,10 +100,12 @@ def proxy_a_distance(
     std = torch.where(std > 0, std, torch.ones_like(std))
     labels = torch.cat([torch.ones(train_s.size(0)), torch.zeros(train_t.size(0))]).to(train)
     n = train.size(0)
-    weight = torch.cat([
-        torch.full((train_s.size(0),), n / (2.0 * train_s.size(0))),
-        torch.full((train_t.size(0),), n / (2.0 * train_t.size(0))),
-    ]).to(train)
+    weight = torch.cat(
+        [
+            torch.full((train_s.size(0),), n / (2.0 * train_s.size(0))),
+            torch.full((train_t.size(0),), n / (2.0 * train_t.size(0))),
+        ]
+    ).to(train)
     coef, bias = fit_logistic_regression((train - mean) / std, labels, weight, C, max_iter, tol)
     source_error = (((test_s - mean) / std @ coef + bias) <= 0).to(torch.float64).mean()
     target_error = (((test_t - mean) / std @ coef + bias) > 0).to(torch.float64).mean()

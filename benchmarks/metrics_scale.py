@@ -1,0 +1,360 @@
+"""Scale benchmark of dalearn.metrics: exact blockwise MMD and DomainGap streaming.
+
+1. Exact (biased, 5-kernel, median-heuristic) MMD between N source and N target rows of
+   512 float32 dims, N ∈ {10k, 50k, 100k}: ``MaximumMeanDiscrepancy`` fed in batches of
+   1 000 rows, then ``compute()`` (blockwise). Beside it, in the same run, a naive
+   implementation that builds the full (2N)² kernel matrix with the same bandwidths, where
+   it fits in memory (``--naive-max``); above that its memory is extrapolated from the
+   bytes per kernel-matrix entry measured at the largest N that ran.
+2. ``DomainGap(fid=True)`` streaming throughput (rows/s) over ``--gap-rows`` rows × 512
+   dims in batches of 8 192, beside the same summaries (count, Σx, Σx², Σxxᵀ in float64)
+   computed with plain NumPy, and ``DomainGap(fid=True, wasserstein=True)``.
+
+Each case runs in its own subprocess; memory is that process's resident set size (RSS),
+which counts everything torch allocates: "RSS before compute" is the current RSS after
+imports and data, "peak RSS" the highest RSS during the computation (the kernel's peak
+counter is reset just before it, ``/proc/self/clear_refs``), so the difference is what the
+computation itself adds.
+
+Usage:
+    python benchmarks/metrics_scale.py                       # full run, writes results/
+    python benchmarks/metrics_scale.py --sizes 2000 --gap-rows 100000 --out /tmp/quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DIMS = 512
+UPDATE_ROWS = 1000
+GAP_BATCH = 8192
+GAP_POOL = 16
+
+
+def _status_mib(field: str) -> float:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _start_measuring() -> float:
+    """Reset the peak-RSS counter (Linux clear_refs 5) and return the current RSS in MiB."""
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+    return _status_mib("VmRSS")
+
+
+def _peak_rss_mib() -> float:
+    """Peak RSS since the last reset (VmHWM), cross-checked with getrusage for the whole run."""
+    return _status_mib("VmHWM")
+
+
+def _batches(n: int, seed: int):
+    """The same float32 source/target batches for every implementation."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    for start in range(0, n, UPDATE_ROWS):
+        rows = min(UPDATE_ROWS, n - start)
+        yield torch.randn(rows, DIMS, generator=g), 0.05 + torch.randn(rows, DIMS, generator=g)
+
+
+def _bandwidths(source_chunks, target_chunks, median_rows: int = 4096):
+    """The metric's σ² ladder (median over the content-hashed subsample)."""
+    import torch
+
+    from dalearn.metrics._hashing import chunked_row_hashes
+    from dalearn.metrics._rows import gather_rows
+    from dalearn.metrics.functional.bandwidth import kernel_ladder, median_bandwidth, subsample_indices
+
+    hashes = torch.cat([chunked_row_hashes([source_chunks]), chunked_row_hashes([target_chunks])])
+    sample = gather_rows(source_chunks + target_chunks, subsample_indices(hashes, median_rows), torch.float64)
+    return kernel_ladder(median_bandwidth(sample), 5, 2.0)
+
+
+def child_blockwise(n: int, seed: int, block_size: int) -> dict:
+    import torch
+
+    from dalearn.metrics import MaximumMeanDiscrepancy
+
+    metric = MaximumMeanDiscrepancy(block_size=block_size)
+    start = time.perf_counter()
+    for source, target in _batches(n, seed):
+        metric.update(source, target)
+    update_s = time.perf_counter() - start
+    before = _start_measuring()
+    start = time.perf_counter()
+    value = metric.compute().item()
+    compute_s = time.perf_counter() - start
+    return {
+        "value": value,
+        "update_s": update_s,
+        "compute_s": compute_s,
+        "rss_before_compute_mib": before,
+        "peak_rss_mib": _peak_rss_mib(),
+        "process_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "threads": torch.get_num_threads(),
+    }
+
+
+def child_naive(n: int, seed: int) -> dict:
+    """Full (2N)² squared-distance and kernel matrices, then block means."""
+    import torch
+
+    from dalearn.nn.kernels import gaussian_kernel_from_distances, squared_euclidean_distances
+
+    pairs = list(_batches(n, seed))
+    source = torch.cat([s for s, _ in pairs])
+    target = torch.cat([t for _, t in pairs])
+    del pairs
+    sigmas = _bandwidths([source], [target])
+    before = _start_measuring()
+    start = time.perf_counter()
+    z = torch.cat([source, target])
+    dist = squared_euclidean_distances(z)
+    kernel = sum(gaussian_kernel_from_distances(dist, s) for s in sigmas) / len(sigmas)
+    del dist
+
+    def mean(block):
+        return block.sum(dim=1).double().sum().item() / block.numel()
+
+    value = mean(kernel[:n, :n]) + mean(kernel[n:, n:]) - 2.0 * mean(kernel[:n, n:])
+    compute_s = time.perf_counter() - start
+    return {
+        "value": value,
+        "compute_s": compute_s,
+        "rss_before_compute_mib": before,
+        "peak_rss_mib": _peak_rss_mib(),
+        "process_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "threads": torch.get_num_threads(),
+    }
+
+
+def _gap_pool(seed: int):
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(GAP_BATCH, DIMS, generator=g) * 0.5 + 1.0 for _ in range(GAP_POOL)]
+
+
+def child_gap(rows: int, seed: int, impl: str) -> dict:
+    """Stream ``rows`` rows (cycling over a pre-generated pool of batches, not timed)."""
+    import numpy as np
+    import torch
+
+    from dalearn.metrics import DomainGap
+
+    pool = _gap_pool(seed)
+    batches = [pool[i % GAP_POOL][: min(GAP_BATCH, rows - i * GAP_BATCH)] for i in range(-(-rows // GAP_BATCH))]
+    if impl == "numpy":
+        arrays = [b.numpy() for b in batches]
+        start = time.perf_counter()
+        count, total, total_sq = 0.0, np.zeros(DIMS), np.zeros(DIMS)
+        outer = np.zeros((DIMS, DIMS))
+        for x in arrays:
+            x64 = x.astype(np.float64)
+            count += x64.shape[0]
+            total += x64.sum(axis=0)
+            total_sq += (x64 * x64).sum(axis=0)
+            outer += x64.T @ x64
+        elapsed = time.perf_counter() - start
+        stats = {"count": count, "sum": total, "sum_outer": outer}
+    else:
+        metric = DomainGap(fid=True, wasserstein=impl == "domain_gap_fid_wasserstein")
+        start = time.perf_counter()
+        for x in batches:
+            metric.update(x)
+        summary = metric.compute()
+        elapsed = time.perf_counter() - start
+        stats = {"count": summary.count.item(), "sum": summary.sum.numpy(), "sum_outer": summary.sum_outer.numpy()}
+    return {
+        "rows": rows,
+        "seconds": elapsed,
+        "rows_per_s": rows / elapsed,
+        "peak_rss_mib": _peak_rss_mib(),
+        "count": stats["count"],
+        "sum_checksum": float(np.sum(stats["sum"])),
+        "outer_trace": float(np.trace(stats["sum_outer"])),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def _run_child(args: list[str]) -> dict:
+    command = [sys.executable, __file__, "--child", *args]
+    print("  $", " ".join(command[1:]), flush=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _machine() -> dict:
+    import torch
+
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as handle:
+        mem_kib = int(handle.readline().split()[1])
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kib / 2**20, 1),
+        "gpu": "none",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def _markdown(report: dict) -> str:
+    m = report["machine"]
+    load_start = tuple(round(x, 2) for x in m["load_average_at_start"])
+    load_end = tuple(round(x, 2) for x in report["load_average_at_end"])
+    lines = [
+        "# Metrics at scale: blockwise MMD and DomainGap streaming",
+        "",
+        f"Command: `{report['command']}`  ",
+        f"Machine: {m['cpu']}, {m['cores']} CPU cores, {m['memory_gib']} GiB RAM, no GPU; Python {m['python']}, "
+        f"torch {m['torch']} ({m['torch_threads']} threads). Load average at start {load_start}, "
+        f"at end {load_end} (the cores are shared with other work, "
+        "so absolute times are upper bounds; ratios come from the same run).  ",
+        f"Date: {report['date']}. Total wall time {report['wall_s']:.0f} s.",
+        "",
+        "## Exact MMD² (biased, 5 Gaussian kernels, median heuristic), N source + N target rows × 512 float32",
+        "",
+        "Peak RSS is the whole process during the computation (torch, the stored rows and the computation's own",
+        "memory); 'before' is the RSS after imports and data. The naive version materialises the (2N)² distance and",
+        "kernel matrices.",
+        "",
+        "| N | implementation | compute time (s) | peak RSS (MiB) | RSS before compute (MiB) | MMD² "
+        "| rel. diff. to blockwise |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in report["mmd"]:
+        for impl in ("blockwise", "naive"):
+            r = row.get(impl)
+            if r is None:
+                continue
+            if "error" in r:
+                lines.append(f"| {row['n']:,} | {impl} | — | — | — | failed: {r['error']} | |")
+            elif r.get("extrapolated"):
+                lines.append(
+                    f"| {row['n']:,} | {impl} | not run (does not fit) | ≈ {r['compute_mib']:,.0f} + data "
+                    "(extrapolated) | | | |"
+                )
+            else:
+                diff = (
+                    ""
+                    if impl == "blockwise"
+                    else f"{abs(r['value'] - row['blockwise']['value']) / abs(row['blockwise']['value']):.1e}"
+                )
+                lines.append(
+                    f"| {row['n']:,} | {impl} | {r['compute_s']:.1f} | {r['peak_rss_mib']:,.0f} | "
+                    f"{r['rss_before_compute_mib']:,.0f} | {r['value']:.6g} | {diff} |"
+                )
+    if report.get("naive_bytes_per_entry"):
+        lines += [
+            "",
+            f"Naive memory extrapolation: the naive computation added {report['naive_bytes_per_entry']:.1f} bytes per "
+            f"entry of the (2N)² matrix over its pre-compute RSS at N = {report['naive_reference_n']:,}; the "
+            "extrapolated rows apply that to (2N)².",
+        ]
+    lines += [
+        "",
+        f"## DomainGap streaming, {report['gap_rows']:,} rows × 512 float32, batches of {GAP_BATCH}",
+        "",
+        "Σx, Σx², Σxxᵀ accumulated in float64 (the FID statistics). The NumPy column computes the same sums with plain",
+        "NumPy in the same run; 'agree' compares the accumulated Σxxᵀ traces.",
+        "",
+        "| implementation | time (s) | rows/s | ratio to NumPy | process peak RSS (MiB) | agree |",
+        "|---|---|---|---|---|---|",
+    ]
+    numpy_row = report["gap"].get("numpy", {})
+    for impl, r in report["gap"].items():
+        if "error" in r:
+            lines.append(f"| {impl} | failed: {r['error']} | | | | |")
+            continue
+        ratio = r["rows_per_s"] / numpy_row["rows_per_s"] if "rows_per_s" in numpy_row else float("nan")
+        agree = abs(r["outer_trace"] - numpy_row.get("outer_trace", float("nan"))) / abs(
+            numpy_row.get("outer_trace", 1.0)
+        )
+        lines.append(
+            f"| {impl} | {r['seconds']:.1f} | {r['rows_per_s']:,.0f} | {ratio:.2f} | {r['peak_rss_mib']:,.0f} "
+            f"| {agree:.1e} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
+    parser.add_argument("--naive-max", type=int, default=10_000, help="largest N for the naive full-matrix MMD")
+    parser.add_argument("--gap-rows", type=int, default=1_000_000)
+    parser.add_argument("--block-size", type=int, default=2048)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        kind, *rest = args.child
+        if kind == "blockwise":
+            result = child_blockwise(int(rest[0]), args.seed, args.block_size)
+        elif kind == "naive":
+            result = child_naive(int(rest[0]), args.seed)
+        else:
+            result = child_gap(int(rest[0]), args.seed, rest[1])
+        print(json.dumps(result))
+        return
+
+    started = time.perf_counter()
+    report = {
+        "command": "python " + " ".join([os.path.relpath(__file__)] + sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": _machine(),
+        "mmd": [],
+        "gap": {},
+        "gap_rows": args.gap_rows,
+    }
+    bytes_per_entry, reference_n = None, None
+    for n in args.sizes:
+        print(f"MMD N={n}", flush=True)
+        row = {"n": n, "blockwise": _run_child(["blockwise", str(n), "--block-size", str(args.block_size)])}
+        if n <= args.naive_max:
+            row["naive"] = _run_child(["naive", str(n)])
+            if "error" not in row["naive"]:
+                extra = row["naive"]["peak_rss_mib"] - row["naive"]["rss_before_compute_mib"]
+                bytes_per_entry, reference_n = extra * 2**20 / (2 * n) ** 2, n
+        report["mmd"].append(row)
+    for row in report["mmd"]:
+        if "naive" not in row and bytes_per_entry is not None:
+            row["naive"] = {"extrapolated": True, "compute_mib": bytes_per_entry * (2 * row["n"]) ** 2 / 2**20}
+    report["naive_bytes_per_entry"], report["naive_reference_n"] = bytes_per_entry, reference_n
+    for impl in ("numpy", "domain_gap_fid", "domain_gap_fid_wasserstein"):
+        print(f"DomainGap {impl}", flush=True)
+        report["gap"][impl] = _run_child(["gap", str(args.gap_rows), impl])
+    report["load_average_at_end"] = os.getloadavg()
+    report["wall_s"] = time.perf_counter() - started
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "metrics_scale.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    (args.out / "metrics_scale.md").write_text(_markdown(report))
+    print(_markdown(report))
+
+
+if __name__ == "__main__":
+    main()
