@@ -31,7 +31,7 @@ import torch
 from dalearn.metrics._hashing import canonical_order
 from dalearn.nn.kernels import squared_euclidean_distances
 
-_MEDIAN_BLOCK = 1024
+_MEDIAN_BLOCK = 256
 
 
 def kernel_ladder(base: float, num_kernels: int, kernel_mul: float) -> tuple[float, ...]:
@@ -62,14 +62,16 @@ def median_squared_distance(x: torch.Tensor) -> float:
     if n < 2:
         raise ValueError(f"the median heuristic needs at least 2 rows in total, got {n}")
     x = x.to(torch.float64)
-    values = []
+    values = torch.empty(n * (n - 1) // 2, dtype=torch.float64, device=x.device)
+    filled = 0
     for start in range(0, n - 1, _MEDIAN_BLOCK):
         stop = min(start + _MEDIAN_BLOCK, n)
         dist = squared_euclidean_distances(x[start:stop], x[start:])
         rows = torch.arange(stop - start, device=x.device).unsqueeze(1)
         cols = torch.arange(n - start, device=x.device).unsqueeze(0)
-        values.append(dist[cols > rows])
-    values = torch.cat(values)
+        upper = dist[cols > rows]
+        values[filled : filled + upper.numel()] = upper
+        filled += upper.numel()
     return float(torch.kthvalue(values, (values.numel() + 1) // 2).values)
 
 
