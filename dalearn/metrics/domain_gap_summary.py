@@ -21,7 +21,7 @@ from typing import Optional
 import torch
 
 from dalearn.metrics._checks import check_rows
-from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_batch, sketch_width
+from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_update, sketch_width
 
 FORMAT = "dalearn.metrics.DomainGapSummary"
 VERSION = 1
@@ -85,36 +85,22 @@ class DomainGapSummary:
         x = check_rows("x", x)
         summary = cls.empty(x.size(1), fid, wasserstein, wasserstein_bits, wasserstein_octaves, x.device)
         for start in range(0, x.size(0), batch_size):
-            summary = summary.merge(
-                cls.of_batch(
-                    x[start : start + batch_size], fid, wasserstein, wasserstein_bits, wasserstein_octaves, checked=True
-                )
-            )
+            summary.add_rows(x[start : start + batch_size], checked=True)
         return summary
 
-    @classmethod
-    def of_batch(
-        cls,
-        x: torch.Tensor,
-        fid: bool = False,
-        wasserstein: bool = False,
-        wasserstein_bits: int = DEFAULT_WASSERSTEIN_BITS,
-        wasserstein_octaves: int = DEFAULT_WASSERSTEIN_OCTAVES,
-        checked: bool = False,
-    ) -> "DomainGapSummary":
-        """Summary of one batch, all statistics from a single float64 copy of it."""
+    def add_rows(self, x: torch.Tensor, checked: bool = False) -> "DomainGapSummary":
+        """Accumulate an (N, F) batch in place (one float64 copy of it); returns self."""
         if not checked:
-            x = check_rows("x", x)
+            x = check_rows("x", x, self.num_features)
         x64 = x.to(torch.float64)
-        return cls(
-            count=torch.tensor(float(x.size(0)), dtype=torch.float64, device=x.device),
-            sum=x64.sum(dim=0),
-            sum_sq=x64.square().sum(dim=0),
-            sum_outer=x64.T @ x64 if fid else None,
-            sketch=sketch_batch(x, wasserstein_bits, wasserstein_octaves) if wasserstein else None,
-            wasserstein_bits=wasserstein_bits,
-            wasserstein_octaves=wasserstein_octaves,
-        )
+        self.count += x.size(0)
+        self.sum += x64.sum(dim=0)
+        self.sum_sq += x64.square().sum(dim=0)
+        if self.sum_outer is not None:
+            self.sum_outer.addmm_(x64.T, x64)
+        if self.sketch is not None:
+            self.sketch = sketch_update(self.sketch, x, self.wasserstein_bits, self.wasserstein_octaves)
+        return self
 
     @property
     def num_features(self) -> int:
@@ -190,18 +176,24 @@ class DomainGapSummary:
 
     __add__ = merge
 
-    def to(self, device: torch.device | str) -> "DomainGapSummary":
-        move = lambda t: None if t is None else t.to(device)  # noqa: E731
+    def _map(self, fn) -> "DomainGapSummary":
+        keep = lambda t: None if t is None else fn(t)  # noqa: E731
         return DomainGapSummary(
-            move(self.count),
-            move(self.sum),
-            move(self.sum_sq),
-            move(self.sum_outer),
-            move(self.sketch),
+            keep(self.count),
+            keep(self.sum),
+            keep(self.sum_sq),
+            keep(self.sum_outer),
+            keep(self.sketch),
             self.wasserstein_bits,
             self.wasserstein_octaves,
             self.origin,
         )
+
+    def to(self, device: torch.device | str) -> "DomainGapSummary":
+        return self._map(lambda t: t.to(device))
+
+    def clone(self) -> "DomainGapSummary":
+        return self._map(torch.clone)
 
     def state_dict(self) -> dict:
         """Plain tensors and numbers, as written by :meth:`save`."""

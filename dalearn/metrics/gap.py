@@ -16,7 +16,7 @@ from dalearn.metrics.domain_gap_summary import (
     DomainGapSummary,
 )
 from dalearn.metrics.functional.domain_gap import domain_gap
-from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_update, sketch_width
+from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_width
 
 
 class DomainGap(Metric):
@@ -99,14 +99,19 @@ class DomainGap(Metric):
                     x.size(1), self.fid, self.wasserstein, self.wasserstein_bits, self.wasserstein_octaves, x.device
                 )
             )
-        x64 = x.to(torch.float64)
-        self.count += x.size(0)
-        self.sum += x64.sum(dim=0)
-        self.sum_sq += x64.square().sum(dim=0)
-        if self.fid:
-            self.sum_outer.addmm_(x64.T, x64)
-        if self.wasserstein:
-            self.sketch = sketch_update(self.sketch, x, self.wasserstein_bits, self.wasserstein_octaves)
+        self._set_from(self._state_summary().add_rows(x, checked=True))
+
+    def _state_summary(self) -> DomainGapSummary:
+        """A summary whose tensors are this metric's states (not copies)."""
+        return DomainGapSummary(
+            count=self.count,
+            sum=self.sum,
+            sum_sq=self.sum_sq,
+            sum_outer=self.sum_outer if self.fid else None,
+            sketch=self.sketch if self.wasserstein else None,
+            wasserstein_bits=self.wasserstein_bits,
+            wasserstein_octaves=self.wasserstein_octaves,
+        )
 
     def _set_from(self, summary: DomainGapSummary) -> None:
         self.count, self.sum, self.sum_sq = summary.count, summary.sum, summary.sum_sq
@@ -135,15 +140,7 @@ class DomainGap(Metric):
         """The :class:`DomainGapSummary` of every row seen (synced across processes)."""
         if not self._allocated() or float(self.count) == 0:
             raise ValueError("DomainGap.compute() called before any update with rows; call update(x) first")
-        return DomainGapSummary(
-            count=self.count.clone(),
-            sum=self.sum.clone(),
-            sum_sq=self.sum_sq.clone(),
-            sum_outer=self.sum_outer.clone() if self.fid else None,
-            sketch=self.sketch.clone() if self.wasserstein else None,
-            wasserstein_bits=self.wasserstein_bits,
-            wasserstein_octaves=self.wasserstein_octaves,
-        )
+        return self._state_summary().clone()
 
     def summary(self) -> DomainGapSummary:
         """Alias of :meth:`compute`."""

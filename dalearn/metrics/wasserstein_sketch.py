@@ -87,7 +87,8 @@ def sketch_update(sketch: torch.Tensor, x: torch.Tensor, bits: int, octaves: int
     column = torch.where(positive, pos_col, neg_col)
     lowest = torch.where(positive, _HEADER + b, _HEADER)
     column = torch.where((column >= lowest) & (signed != 0), column, 2)
-    flat = (column + torch.arange(x.size(1), device=x.device, dtype=torch.int32) * width).flatten()
+    index_dtype = torch.int32 if x.size(1) * width < 2**31 else torch.int64
+    flat = (column.to(index_dtype) + torch.arange(x.size(1), device=x.device, dtype=index_dtype) * width).flatten()
     counts = torch.bincount(flat, minlength=x.size(1) * width).view(x.size(1), width)
     sketch[:, 2:] += counts[:, 2:]
     return sketch
