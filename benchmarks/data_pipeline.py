@@ -132,6 +132,12 @@ def machine() -> str:
     )
 
 
+def load_average() -> str:
+    """The 1-minute load average (other processes share the cores; interleaving keeps the
+    ratios fair, but absolute rates drop under load)."""
+    return open("/proc/loadavg").read().split()[0] if os.path.exists("/proc/loadavg") else "n/a"
+
+
 def table(title: str, rows: list[tuple[str, float, float, float]]) -> list[str]:
     lines = [f"### {title}", "", "| pipeline | images/s per core | vs reference | Δ vs reference (0–255) |",
              "|---|---:|---:|---:|"]
@@ -147,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the Markdown report here (atomically)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as workdir:
         photo_root, small_root = Path(workdir) / "photos", Path(workdir) / "small"
         photos = measure(photo_root, write_tree(photo_root, PHOTO_SIZES, args.images), args.rounds)
@@ -157,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         "# Training data pipeline: images/s per CPU core",
         "",
         f"Command: `{command.strip()}`  ",
-        f"Machine: {machine()}.",
+        f"Machine: {machine()}. 1-minute load average before / after the run: "
+        f"{load_before} / {load_average()} (the cores were shared with other work).",
         "",
         "Each pipeline decodes a JPEG and applies the recipe's training augmentation (square resize 256 → "
         "RandomResizedCrop 224 → flip → normalise) to a float tensor; rates are medians over "
