@@ -21,6 +21,7 @@ def options(group: str) -> list[str]:
 
 
 ALL = [(group, option) for group in GROUPS for option in options(group)]
+REQUIRED = {("data", "drifted"): ["data.path=/a/dalearn-drift/folder"]}
 
 
 def test_every_group_has_options():
@@ -30,7 +31,7 @@ def test_every_group_has_options():
 
 @pytest.mark.parametrize("group,option", ALL, ids=[f"{g}={o}" for g, o in ALL])
 def test_option_composes_and_resolves(train_cfg, group, option):
-    cfg = train_cfg([f"{group}={option}"], fast=False)
+    cfg = train_cfg([f"{group}={option}", *REQUIRED.get((group, option), [])], fast=False)
     for key in ("data", "method", "backbone", "optim", "trainer", "selection"):
         OmegaConf.to_container(cfg[key], resolve=True)
 
