@@ -40,7 +40,6 @@ drift, and no weight download.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from dataclasses import dataclass
@@ -65,6 +64,7 @@ from dalearn.drift.output import (
 )
 from dalearn.drift.schedule import DriftSchedule
 from dalearn.drift.sources import ImageFolderSource, OfflineSource
+from dalearn.drift.stream import SampleStream
 from dalearn.drift.transforms import TransformInfo, apply_drift
 
 DEFAULT_START_TIMESTAMP = 1_704_067_200.0  # 2024-01-01T00:00:00Z
@@ -151,12 +151,7 @@ class ImageDatasetGenerator:
         self.timestamp_step = float(timestamp_step)
         self.transforms: list[TransformInfo] = []
         self.schedule = DriftSchedule("abrupt", 0)
-        self._order_rng = np.random.default_rng([self.seed, 1])
-        self._schedule_rng = np.random.default_rng([self.seed, 2])
-        self._drift_generator = torch.Generator().manual_seed(self.seed)
-        self._permutation = np.empty(0, dtype=np.int64)
-        self._cursor = 0
-        self._next_sample_id = 0
+        self.stream = SampleStream(self.seed, len(self.source))
 
     @classmethod
     def from_offline(
@@ -209,37 +204,6 @@ class ImageDatasetGenerator:
         self.schedule = schedule
 
     # ------------------------------------------------------------------ the stream
-    def _snapshot(self) -> dict:
-        return {
-            "order": copy.deepcopy(self._order_rng.bit_generator.state),
-            "schedule": copy.deepcopy(self._schedule_rng.bit_generator.state),
-            "drift": self._drift_generator.get_state(),
-            "permutation": self._permutation,
-            "cursor": self._cursor,
-            "next": self._next_sample_id,
-        }
-
-    def _restore(self, state: dict) -> None:
-        self._order_rng.bit_generator.state = state["order"]
-        self._schedule_rng.bit_generator.state = state["schedule"]
-        self._drift_generator.set_state(state["drift"])
-        self._permutation = state["permutation"]
-        self._cursor = state["cursor"]
-        self._next_sample_id = state["next"]
-
-    def _take_indices(self, count: int) -> np.ndarray:
-        """The next ``count`` source indices of the permutation stream."""
-        taken = []
-        while count > 0:
-            if self._cursor == len(self._permutation):
-                self._permutation = self._order_rng.permutation(len(self.source))
-                self._cursor = 0
-            part = self._permutation[self._cursor : self._cursor + count]
-            self._cursor += len(part)
-            count -= len(part)
-            taken.append(part)
-        return np.concatenate(taken) if taken else np.empty(0, dtype=np.int64)
-
     def embedder(self) -> Embedder:
         """The embedding model, built on first use and kept."""
         if self._embedder is None:
@@ -252,14 +216,14 @@ class ImageDatasetGenerator:
         if not self.transforms:
             return list(images)
         if isinstance(images, torch.Tensor):
-            return list(apply_drift(images, self.transforms, self._drift_generator, torch.from_numpy(severity)))
+            return list(apply_drift(images, self.transforms, self.stream.drift_generator, torch.from_numpy(severity)))
         groups: dict[tuple, list[int]] = {}
         for i, image in enumerate(images):
             groups.setdefault(tuple(image.shape), []).append(i)
         out: list[Optional[torch.Tensor]] = [None] * len(images)
         for members in groups.values():
             batch = torch.stack([images[i] for i in members])
-            drifted = apply_drift(batch, self.transforms, self._drift_generator, torch.from_numpy(severity[members]))
+            drifted = apply_drift(batch, self.transforms, self.stream.drift_generator, torch.from_numpy(severity[members]))
             for i, image in zip(members, drifted):
                 out[i] = image
         return out
@@ -282,22 +246,21 @@ class ImageDatasetGenerator:
         destination = check_destination(output_path, overwrite)
         by_class = self.organize_by_class if organize_by_class is None else bool(organize_by_class)
         embedder = self.embedder() if self.compute_embeddings else None
-        state = self._snapshot()
+        state = self.stream.snapshot()
         try:
             with AtomicOutput(destination, overwrite) as output:
-                first = self._next_sample_id
+                first = self.stream.next_sample_id
                 rows = self._generate(int(num_samples), output, by_class, embedder)
                 self._write_tables(output, rows, embedder, by_class)
                 path = output.commit()
         except BaseException:
-            self._restore(state)
+            self.stream.restore(state)
             raise
         return GeneratedSet(path, first, int(num_samples), int(rows["drifted"].sum()))
 
     def _generate(self, count: int, output: AtomicOutput, by_class: bool, embedder: Optional[Embedder]) -> dict:
-        ids = np.arange(self._next_sample_id, self._next_sample_id + count, dtype=np.int64)
-        indices = self._take_indices(count)
-        severity = self.schedule.severity(ids, self._schedule_rng) if self.transforms else np.zeros(count)
+        ids, indices = self.stream.take(count)
+        severity = self.schedule.severity(ids, self.stream.schedule_rng) if self.transforms else np.zeros(count)
         classes = self.source.classes
         file_names, embeddings = [], []
         for start in range(0, count, self.batch_size):
@@ -311,7 +274,6 @@ class ImageDatasetGenerator:
                 file_names.append(name)
             if embedder is not None:
                 embeddings.append(embedder(images).double().numpy())
-        self._next_sample_id += count
         return {
             "sample_id": ids,
             "timestamp": self.start_timestamp + ids.astype(np.float64) * self.timestamp_step,

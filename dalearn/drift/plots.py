@@ -5,7 +5,8 @@
   per-image KL within the batch;
 - ``paired_kl_box.png``: a box plot of the batch means per drift level;
 - ``domain_gap.png``: each DomainGap distance (FID, KL of diagonal Gaussians, linear MMD,
-  Wasserstein) between the clean reference set and the drifted set against the drift level;
+  Wasserstein) between the clean reference set and the drifted set against the drift level
+  (log scale for a curve spanning more than three decades);
 - ``paired_kl.csv`` / ``domain_gap.csv``: the rows behind them.
 
 Every file is written under a temporary name and renamed, so none is ever half-written.
@@ -73,11 +74,12 @@ def plot_paired_kl_lines(study: LevelStudy, path: str | Path) -> Path:
         rows = [r for r in study.kl_rows if r["level"] == level]
         x = [r["batch"] for r in rows]
         mean = [r["kl_mean"] for r in rows]
-        low = [r["kl_mean"] - 1.96 * r["kl_std"] for r in rows]
+        low = [max(r["kl_mean"] - 1.96 * r["kl_std"], 0.0) for r in rows]
         high = [r["kl_mean"] + 1.96 * r["kl_std"] for r in rows]
         axis.plot(x, mean, color=colour, label=f"{level:g}")
         axis.fill_between(x, low, high, color=colour, alpha=0.15, linewidth=0)
     axis.set_xlabel("batch")
+    axis.xaxis.get_major_locator().set_params(integer=True)
     axis.set_ylabel("KL(softmax(drifted) ‖ softmax(clean))")
     axis.set_title(f"Paired embedding KL per batch — {study.transform}")
     axis.legend(title="drift level", fontsize="small", ncol=2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -99,9 +101,15 @@ def plot_paired_kl_box(study: LevelStudy, path: str | Path) -> Path:
 def plot_domain_gap(study: LevelStudy, path: str | Path) -> Path:
     """Each DomainGap distance between the clean reference and the drifted set vs the level."""
     metrics = [m for m in GAP_METRICS if any(row["metric"] == m for row in study.gap_rows)]
-    figure, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.6), squeeze=False)
+    figure, axes = plt.subplots(
+        1, len(metrics), figsize=(4 * len(metrics), 3.8), squeeze=False, layout="constrained"
+    )
     for axis, metric in zip(axes[0], metrics):
-        axis.plot(study.levels, study.gap_curve(metric), marker="o")
+        curve = study.gap_curve(metric)
+        axis.plot(study.levels, curve, marker="o")
+        positive = [v for v in curve if v > 0]
+        if len(positive) == len(curve) and max(positive) > 1e3 * min(positive):
+            axis.set_yscale("log")
         axis.set_title(GAP_LABELS[metric])
         axis.set_xlabel("drift level")
     figure.suptitle(f"Domain gap, clean reference vs drifted — {study.transform}")

@@ -17,7 +17,7 @@ clean and drifted images with one :class:`~dalearn.drift.embeddings.Embedder`, a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -28,6 +28,16 @@ from dalearn.drift.transforms import ImageTransform, TransformInfo, apply_drift
 from dalearn.metrics import DomainGap, DomainGapSummary, domain_gap
 
 GAP_METRICS = ("fid", "klmvn_diag", "mmd_linear", "wasserstein_1d")
+LevelSteps = Callable[[float], Sequence[TransformInfo]]
+
+
+def reference_default(level: float) -> list[TransformInfo]:
+    """The reference generator's DEFAULT, for comparison: GAUSSIAN_BLUR at ``L`` for
+    ``L ≤ 0.5``, GAUSSIAN_NOISE at ``L − 0.4`` above (without its 0.1 noise-mean offset) — a
+    jump at 0.5, which dalearn's DEFAULT removes."""
+    if level <= 0.5:
+        return [TransformInfo(ImageTransform.GAUSSIAN_BLUR, level)]
+    return [TransformInfo(ImageTransform.GAUSSIAN_NOISE, round(level - 0.4, 10))]
 
 
 def paired_kl(clean: Tensor, drifted: Tensor) -> Tensor:
@@ -77,7 +87,7 @@ def drift_level_study(
     reference: Tensor,
     embedder: Embedder,
     levels: Sequence[float],
-    transform: ImageTransform | str = ImageTransform.DEFAULT,
+    transform: Union[ImageTransform, str, LevelSteps] = ImageTransform.DEFAULT,
     seed: int = 0,
     batch_size: int = 32,
     metrics: Sequence[str] = GAP_METRICS,
@@ -89,7 +99,8 @@ def drift_level_study(
         reference: other clean images, the reference set of the domain gap.
         embedder: the embedding model (loaded once, used for every level).
         levels: drift levels in [0, 1].
-        transform: the transform studied (DEFAULT: blur and noise ramped together).
+        transform: the transform studied (DEFAULT: blur and noise ramped together), or a
+            function ``level → [TransformInfo, …]`` such as :func:`reference_default`.
         seed: seed of the drift parameters (the same at every level).
         batch_size: images per paired-KL batch.
         metrics: the DomainGap distances to compute (a subset of :data:`GAP_METRICS`; ``fid``
@@ -101,22 +112,29 @@ def drift_level_study(
     if unknown or not metrics:
         raise ValueError(f"metrics must be a non-empty subset of {GAP_METRICS}, got {list(metrics)}")
     metrics = [m for m in GAP_METRICS if m in metrics]
-    kind = ImageTransform.parse(transform)
-    infos = [TransformInfo(kind, float(level)) for level in levels]
+    if callable(transform):
+        name, steps = getattr(transform, "__name__", "custom"), transform
+    else:
+        kind = ImageTransform.parse(transform)
+        name, steps = kind.name, (lambda level: [TransformInfo(kind, level)])
+    outside = [level for level in levels if not 0.0 <= float(level) <= 1.0]
+    if outside:
+        raise ValueError(f"drift_level values must lie in [0, 1], got {outside}")
+    plan = [(float(level), list(steps(float(level)))) for level in levels]
     reference_summary = _summary(embedder(reference), metrics)
     clean = embedder(images)
-    study = LevelStudy(kind.name, [info.drift_level for info in infos])
-    for info in infos:
-        drifted_images = apply_drift(images, [info], torch.Generator().manual_seed(seed))
+    study = LevelStudy(name, [level for level, _ in plan])
+    for level, infos in plan:
+        drifted_images = apply_drift(images, infos, torch.Generator().manual_seed(seed))
         drifted = embedder(drifted_images)
         kl = paired_kl(clean, drifted)
         for batch, start in enumerate(range(0, len(kl), batch_size)):
             part = kl[start : start + batch_size]
             std = part.std().item() if len(part) > 1 else 0.0
             study.kl_rows.append(
-                {"level": info.drift_level, "batch": batch, "kl_mean": part.mean().item(), "kl_std": std, "n": len(part)}
+                {"level": level, "batch": batch, "kl_mean": part.mean().item(), "kl_std": std, "n": len(part)}
             )
         gaps = domain_gap(reference_summary, _summary(drifted, metrics), metrics)
         for metric in metrics:
-            study.gap_rows.append({"level": info.drift_level, "metric": metric, "value": float(gaps[metric])})
+            study.gap_rows.append({"level": level, "metric": metric, "value": float(gaps[metric])})
     return study
