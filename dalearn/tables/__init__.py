@@ -1,0 +1,27 @@
+"""Result tables of a sweep, built from its run directories' files only.
+
+``read_runs`` finds and reads the runs, ``read_grids`` what the sweep was asked to run,
+``build_tables`` makes one :class:`Table` per (dataset group × selection rule), and
+``FORMATS`` / ``plot_table`` write them. ``dalearn-collect`` (:mod:`dalearn.collect`) is the
+command line over these.
+"""
+
+from dalearn.tables.build import Table, build_tables
+from dalearn.tables.errors import CollectError
+from dalearn.tables.formats import FORMATS, to_csv, to_latex, to_markdown
+from dalearn.tables.grid import read_grids
+from dalearn.tables.plot import plot_table
+from dalearn.tables.runs import read_runs
+
+__all__ = [
+    "FORMATS",
+    "CollectError",
+    "Table",
+    "build_tables",
+    "plot_table",
+    "read_grids",
+    "read_runs",
+    "to_csv",
+    "to_latex",
+    "to_markdown",
+]

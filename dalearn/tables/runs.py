@@ -1,0 +1,156 @@
+"""Finding the run directories of a sweep and reading what they hold — only their files
+(``config.yaml``, ``metrics.json``, ``done``); nothing is recomputed.
+
+A folder is a run directory when it holds ``config.yaml`` (the resolved configuration
+``dalearn-train`` writes before training) or ``.hydra/config.yaml`` (Hydra's copy, written
+as soon as the job starts — so a run that failed before training is still found, and shown
+as incomplete). A run is *finished* when it has both ``done`` and ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+from omegaconf import DictConfig, OmegaConf
+
+import dalearn.config  # noqa: F401  (registers the source_domain/target_domain resolvers)
+from dalearn.config import HASHED_KEYS
+from dalearn.rundir import RunDirectory
+from dalearn.tables.errors import CollectError
+from dalearn.tables.reference import dataset_info
+
+SKIPPED_FOLDERS = {"tables", "checkpoints", "logs", "tensorboard"}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run directory, as the tables see it.
+
+    ``dataset`` is the data family (``office31``, ``digits``), ``task`` the canonical task
+    key (``A2W``; empty for data without a task), ``method_config`` the method's settings
+    (JSON, without its name) so that variants of one method can be told apart, and
+    ``identity`` the configuration keys that determine the result (for error messages).
+    """
+
+    path: Path
+    dataset: str
+    task: str
+    source: Optional[str]
+    target: Optional[str]
+    method: str
+    method_config: str
+    seed: int
+    identity: dict[str, Any]
+    metrics: Optional[dict[str, Any]]
+
+    @property
+    def finished(self) -> bool:
+        return self.metrics is not None
+
+
+def find_run_dirs(root: Path) -> list[Path]:
+    """Every run directory under ``root`` (``root`` itself if it is one), sorted."""
+    found = []
+    for current, folders, _ in os.walk(root):
+        here = Path(current)
+        if (here / "config.yaml").is_file() or (here / ".hydra" / "config.yaml").is_file():
+            found.append(here)
+            folders[:] = []
+            continue
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in SKIPPED_FOLDERS)
+    return sorted(found)
+
+
+def _select(cfg: DictConfig, key: str, source: Path) -> Any:
+    try:
+        value = OmegaConf.select(cfg, key, throw_on_missing=True)
+    except Exception as error:
+        raise CollectError(f"{source}: cannot read {key!r} ({error})") from error
+    return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+
+
+def _container(cfg: DictConfig, key: str) -> Any:
+    """``cfg[key]`` resolved where possible (Hydra's copy may hold interpolations that only
+    resolve inside a running job; those parts are kept as written)."""
+    node = cfg.get(key)
+    if not OmegaConf.is_config(node):
+        return node
+    try:
+        return OmegaConf.to_container(node, resolve=True)
+    except Exception:
+        return OmegaConf.to_container(node, resolve=False)
+
+
+def _dataset_and_task(data: dict[str, Any]) -> tuple[str, str, Optional[str], Optional[str]]:
+    """(family, task key, source, target) of a data config: the family is the data name
+    without its task suffix (``office31_A2W`` → ``office31``)."""
+    name, task = str(data["name"]), data.get("task")
+    source, target = data.get("source_domain"), data.get("target_domain")
+    family = name
+    suffixes = [f"_{source}2{target}" if source and target else None, f"_{task}" if task else None]
+    for suffix in suffixes:
+        if suffix and name.endswith(suffix) and len(name) > len(suffix):
+            family = name[: -len(suffix)]
+            break
+    info = dataset_info(family)
+    if source and target:
+        if info is not None:
+            source, target = info.domain_key(str(source)), info.domain_key(str(target))
+        return family, f"{source}2{target}", str(source), str(target)
+    return family, str(task or ""), None, None
+
+
+def read_run(path: Path) -> Run:
+    """Read one run directory (its resolved ``config.yaml``, else Hydra's copy)."""
+    run_dir = RunDirectory(path)
+    config_file = run_dir.config if run_dir.config.is_file() else path / ".hydra" / "config.yaml"
+    try:
+        cfg = OmegaConf.load(config_file)
+    except Exception as error:
+        raise CollectError(f"{config_file}: not a readable YAML configuration ({error})") from error
+    for key in ("data.name", "method.name", "seed"):
+        if OmegaConf.select(cfg, key, default=None) is None:
+            raise CollectError(
+                f"{config_file} has no {key!r}: not a dalearn-train run directory "
+                f"(point dalearn-collect at a folder holding only dalearn runs)"
+            )
+    data = {key: _select(cfg, f"data.{key}", config_file) for key in ("name", "task", "source_domain", "target_domain")}
+    dataset, task, source, target = _dataset_and_task(data)
+    method = dict(_container(cfg, "method") or {})
+    method_name = str(method.pop("name"))
+    method.pop("_target_", None)
+    metrics = None
+    if run_dir.is_complete():
+        try:
+            metrics = json.loads(run_dir.metrics.read_text())
+        except (OSError, ValueError) as error:
+            raise CollectError(f"{run_dir.metrics}: not readable JSON ({error}); remove the run's done marker to rerun it") from error
+    return Run(
+        path=path,
+        dataset=dataset,
+        task=task,
+        source=source,
+        target=target,
+        method=method_name,
+        method_config=json.dumps(method, sort_keys=True, default=str),
+        seed=int(_select(cfg, "seed", config_file)),
+        identity={key: _container(cfg, key) for key in HASHED_KEYS if key in cfg},
+        metrics=metrics,
+    )
+
+
+def read_runs(root: Path) -> list[Run]:
+    """Every run under ``root``; an error if there is none."""
+    if not root.is_dir():
+        raise CollectError(f"{root} is not a directory: pass the sweep folder (e.g. outputs/benchmark/office31)")
+    paths = find_run_dirs(root)
+    if not paths:
+        raise CollectError(
+            f"no run directories under {root} (a run directory holds config.yaml or .hydra/config.yaml); "
+            f"pass the folder a sweep wrote, e.g. outputs/benchmark/office31 or outputs/multirun"
+        )
+    return [read_run(path) for path in paths]
