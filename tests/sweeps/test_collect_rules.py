@@ -141,3 +141,15 @@ def test_reference_tasks_and_domains_match_the_dataset_specs(name):
     spec, info = get_benchmark(name), dataset_info(name)
     assert info.tasks == spec.tasks and info.published
     assert info.domains == {domain.key: domain.name for domain in spec.domains}
+
+
+def test_console_script_prints_the_tables(tmp_path):
+    import subprocess
+    import sys
+
+    sweep = offline_sweep(tmp_path / "sweep")
+    script = Path(sys.executable).parent / "dalearn-collect"
+    result = subprocess.run([str(script), str(sweep)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "### Digits, Fashion-MNIST — target accuracy (%), selection: last" in result.stdout
+    assert f"6 files written to {sweep / 'tables'}" in result.stdout
