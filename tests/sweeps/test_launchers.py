@@ -5,6 +5,8 @@ its deterministic directory; relaunching skips finished runs without touching th
 and reruns incomplete ones, whatever launcher either launch used; a failing job neither stops
 nor corrupts the others, and the sweep exits non-zero; dalearn-collect tabulates the result
 (called in-process: its own command line is covered by the other tests of this folder).
+The ``slurm_gpu`` preset (submitit_slurm) is run against stand-in ``srun``/``sbatch``
+commands, up to the job script it submits.
 
 A job fails on purpose with ``data.task=clean2bogus`` (an unknown domain: composition
 succeeds, the job raises when it builds its data).
@@ -12,10 +14,12 @@ succeeds, the job raises when it builds its data).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -25,11 +29,11 @@ FAST = ["debug=fast", "cpu_threads=1"]
 RUN_FILES = ("config.yaml", "metrics.json", "done", "checkpoints/last.ckpt", "checkpoints/best.ckpt")
 
 
-def launch(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+def launch(tool: str, *args: str, cwd: Path, env: Optional[dict] = None) -> subprocess.CompletedProcess:
     beside_python = Path(sys.executable).parent / tool
     executable = str(beside_python) if beside_python.is_file() else shutil.which(tool)
     assert executable, f"{tool} is not installed as a console script"
-    return subprocess.run([executable, *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    return subprocess.run([executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
 def run_dir(sweep: Path, task: str, method: str) -> Path:
@@ -92,3 +96,31 @@ def test_submitit_local_sweep_with_a_failing_job(tmp_path, capsys):
 
     assert collect([str(sweep), "--strict", "--quiet"]) == 1
     assert "offline: 2 runs expected, 1 finished, 1 incomplete, 0 missing" in capsys.readouterr().out
+
+
+def _fake_slurm(folder: Path, capture: Path) -> dict[str, str]:
+    """``srun`` and ``sbatch`` stand-ins: sbatch keeps the script it is given and refuses it,
+    so the sweep stops right after submission, with the job script to inspect."""
+    folder.mkdir()
+    (folder / "srun").write_text("#!/bin/sh\nexit 0\n")
+    (folder / "sbatch").write_text(f'#!/bin/sh\ncp "$1" "{capture}"\necho "sbatch: error: no cluster here" >&2\nexit 1\n')
+    for tool in ("srun", "sbatch"):
+        (folder / tool).chmod(0o755)
+    return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.mark.slow
+def test_slurm_gpu_preset_submits_one_array_task_per_run_with_one_rank_per_gpu(tmp_path):
+    capture = tmp_path / "job.sh"
+    env = _fake_slurm(tmp_path / "bin", capture)
+    result = launch(
+        "dalearn-train", "-m", "method=dann,mdd", "trainer=ddp", "hydra/launcher=slurm_gpu",
+        "hydra.launcher.gpus_per_node=2", "hydra.launcher.partition=gpu", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        cwd=tmp_path, env=env,
+    )
+    assert result.returncode != 0 and "no cluster here" in result.stdout + result.stderr
+    script = capture.read_text()
+    for line in ("--array=0-1", "--gpus-per-node=2", "--ntasks-per-node=2", "--nodes=1", "--time=1440",
+                 "--partition=gpu", "--cpus-per-task=8"):
+        assert f"#SBATCH {line}" in script, script
+    assert "srun " in script
