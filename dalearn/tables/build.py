@@ -96,7 +96,9 @@ def group_runs(runs: Iterable[Run]) -> list[_Group]:
     for run in runs:
         by_dataset[run.dataset].append(run)
     published = [name for name in by_dataset if _is_published(name)]
-    groups = [_Group(name, dataset_info(name), tuple(by_dataset[name])) for name in sorted(published, key=_dataset_rank)]
+    groups = [
+        _Group(name, dataset_info(name), tuple(by_dataset[name])) for name in sorted(published, key=_dataset_rank)
+    ]
     rest = sorted(set(by_dataset) - set(published), key=_dataset_rank)
     if rest:
         name = "offline" if all(dataset_info(d) is not None for d in rest) else "other"
@@ -236,10 +238,8 @@ def _cells_by_seed(group: _Group, row_keys: dict) -> dict[tuple, dict[int, Run]]
 
 def _notes(group: _Group, rule: str, metric: str, columns: list[Column], marks: list[str]) -> tuple[str, ...]:
     words = METRIC_WORDS.get(metric, metric)
-    splits = sorted({
-        str(((run.metrics.get("by_selection") or {}).get(rule) or {}).get("tgt_eval_split"))
-        for run in group.runs if run.finished and ((run.metrics.get("by_selection") or {}).get(rule) or {}).get("tgt_eval_split")
-    })
+    chosen = [(run.metrics.get("by_selection") or {}).get(rule) or {} for run in group.runs if run.finished]
+    splits = sorted({str(record["tgt_eval_split"]) for record in chosen if record.get("tgt_eval_split")})
     info = group.info
     notes = [
         f"Selection: {RULE_NOTES.get(rule, rule)}.",

@@ -53,11 +53,8 @@ class Cell:
         value = number_text(*stats) if stats else DASH
         if self.complete:
             return f"{value} ({self.expected})"
-        reasons = [
-            f"{count} {word}"
-            for count, word in ((self.incomplete, "incomplete"), (self.missing, "missing"), (self.lacking, f"without {rule}"))
-            if count
-        ]
+        counts = ((self.incomplete, "incomplete"), (self.missing, "missing"), (self.lacking, f"without {rule}"))
+        reasons = [f"{count} {word}" for count, word in counts if count]
         return f"{value} ({len(self.values)}/{self.expected}: {', '.join(reasons)})"
 
 

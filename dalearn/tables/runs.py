@@ -17,8 +17,7 @@ from typing import Any, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
-import dalearn.config  # noqa: F401  (registers the source_domain/target_domain resolvers)
-from dalearn.config import HASHED_KEYS
+from dalearn.config import HASHED_KEYS  # the import also registers the ${source_domain:…} resolvers
 from dalearn.rundir import RunDirectory
 from dalearn.tables.errors import CollectError
 from dalearn.tables.reference import dataset_info
@@ -128,7 +127,9 @@ def read_run(path: Path) -> Run:
         try:
             metrics = json.loads(run_dir.metrics.read_text())
         except (OSError, ValueError) as error:
-            raise CollectError(f"{run_dir.metrics}: not readable JSON ({error}); remove the run's done marker to rerun it") from error
+            raise CollectError(
+                f"{run_dir.metrics}: not readable JSON ({error}); remove the run's done marker to rerun it"
+            ) from error
     return Run(
         path=path,
         dataset=dataset,

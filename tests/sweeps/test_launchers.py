@@ -103,7 +103,8 @@ def _fake_slurm(folder: Path, capture: Path) -> dict[str, str]:
     so the sweep stops right after submission, with the job script to inspect."""
     folder.mkdir()
     (folder / "srun").write_text("#!/bin/sh\nexit 0\n")
-    (folder / "sbatch").write_text(f'#!/bin/sh\ncp "$1" "{capture}"\necho "sbatch: error: no cluster here" >&2\nexit 1\n')
+    refuse = 'echo "sbatch: error: no cluster here" >&2\nexit 1\n'
+    (folder / "sbatch").write_text(f'#!/bin/sh\ncp "$1" "{capture}"\n{refuse}')
     for tool in ("srun", "sbatch"):
         (folder / tool).chmod(0o755)
     return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
