@@ -1,6 +1,6 @@
 """A table as a bar chart (PNG): one panel per task, one bar per method — the mean over the
-finished seeds, with the sample std as an error bar. Bars of incomplete cells are hatched
-and pale, so a partial mean is not read as a final one; cells with no number have no bar.
+finished seeds, with the sample std as an error bar. Bars of cells missing some seeds are
+hatched and pale, so a partial mean is not read as a final one; cells with no number say "none".
 
 Uses matplotlib's Agg canvas directly (no global backend switch, no display needed).
 """
@@ -33,6 +33,7 @@ def plot_table(table: Table, path: Path) -> None:
             cell = row.cells[index]
             stats = cell.stats()
             if stats is None:
+                axes.text(position, 0, "none", ha="center", va="bottom", fontsize=7, rotation=90, color="grey")
                 continue
             mean, std = stats
             axes.bar(
@@ -40,11 +41,12 @@ def plot_table(table: Table, path: Path) -> None:
                 alpha=1.0 if cell.complete else 0.45, hatch=None if cell.complete else "//", edgecolor="black",
             )
         axes.set_title(column.label, fontsize=10)
+        axes.set_xlim(-0.6, len(table.rows) - 0.4)
         axes.set_xticks(range(len(table.rows)))
         axes.set_xticklabels([row.label for row in table.rows], rotation=45, ha="right", fontsize=8)
         axes.set_ylabel("%")
         axes.grid(axis="y", alpha=0.3)
-    figure.suptitle(f"{table.title}\n(mean ± std over seeds; hatched: incomplete)", fontsize=10)
+    figure.suptitle(f"{table.title}\n(mean ± std over seeds; hatched: not every seed finished)", fontsize=10)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
