@@ -12,6 +12,7 @@ against the level) go to ``<out>/<study>/``, and ``<out>/README.md`` summarises:
 to the whole range, and the run time.
 
     python benchmarks/drift_gap.py --out benchmarks/results/drift
+    python benchmarks/drift_gap.py --out benchmarks/results/drift --replot   # PNGs from the CSVs
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import torch
 from scipy.stats import spearmanr
 
 from dalearn.drift.embeddings import Embedder
-from dalearn.drift.plots import write_report
+from dalearn.drift.plots import read_report, write_report
 from dalearn.drift.report import GAP_METRICS, LevelStudy, drift_level_study, reference_default
 from dalearn.drift.transforms import ImageTransform
 
 STUDIES = {"default": ImageTransform.DEFAULT, "reference_default": reference_default}
+TITLES = {"default": "DEFAULT", "reference_default": "reference_default"}
+TABLE_HEADER = "| study | distance | ρ | largest step | falls | values at levels 0 … 1 |"
 
 
 def load_images(dataset: str, count: int) -> torch.Tensor:
@@ -48,6 +51,17 @@ def largest_jump(curve: list[float]) -> float:
     return max(abs(b - a) for a, b in zip(curve, curve[1:])) / span if span > 0 else 0.0
 
 
+def falls(levels: list[float], curve: list[float]) -> str:
+    """Every step down by more than 1% of the curve's range, as ``a→b (−x%)``."""
+    span = max(curve) - min(curve)
+    found = [
+        f"{a:g}→{b:g} ({(y - x) / x:+.0%})"
+        for a, b, x, y in zip(levels, levels[1:], curve, curve[1:])
+        if span > 0 and x - y > 0.01 * span
+    ]
+    return ", ".join(found) or "none"
+
+
 def summary_rows(name: str, study: LevelStudy) -> list[str]:
     curves = {metric: study.gap_curve(metric) for metric in GAP_METRICS}
     curves["paired KL (mean)"] = study.mean_kl_curve()
@@ -55,7 +69,9 @@ def summary_rows(name: str, study: LevelStudy) -> list[str]:
     for metric, curve in curves.items():
         rho = spearmanr(study.levels, curve)[0]
         values = " ".join(f"{v:.4g}" for v in curve)
-        rows.append(f"| {name} | {metric} | {rho:.3f} | {largest_jump(curve):.2f} | {values} |")
+        rows.append(
+            f"| {name} | {metric} | {rho:.3f} | {largest_jump(curve):.2f} | {falls(study.levels, curve)} | {values} |"
+        )
     return rows
 
 
@@ -67,7 +83,12 @@ def main() -> None:
     parser.add_argument("--backbone", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/drift"))
+    parser.add_argument("--replot", action="store_true", help="redraw the PNGs from the CSVs in --out")
     args = parser.parse_args()
+    if args.replot:
+        for name in STUDIES:
+            write_report(read_report(args.out / name, TITLES[name]), args.out / name)
+        return
 
     images = load_images(args.dataset, args.num_images)
     study_images, reference = images[: args.num_images], images[args.num_images :]
@@ -99,10 +120,10 @@ def main() -> None:
         "`reference_default` is the reference generator's (blur at L up to 0.5, noise at L − 0.4 above).",
         "ρ: Spearman correlation with the level over all 11 levels. Largest step: the largest change",
         "between consecutive levels as a share of the curve's range (0.1 for a straight line; a jump",
-        "or a fall shows up as a large value).",
+        "or a fall shows up as a large value). Falls: steps down by more than 1% of the range.",
         "",
-        "| study | distance | ρ | largest step | values at levels 0 … 1 |",
-        "|---|---|---|---|---|",
+        TABLE_HEADER,
+        "|---|---|---|---|---|---|",
         *table,
         "",
     ]

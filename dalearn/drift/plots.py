@@ -116,6 +116,27 @@ def plot_domain_gap(study: LevelStudy, path: str | Path) -> Path:
     return _save(figure, Path(path))
 
 
+def read_report(folder: str | Path, transform: str) -> LevelStudy:
+    """Rebuild a study from the CSVs :func:`write_report` wrote (to re-plot without recomputing)."""
+    folder = Path(folder)
+    tables = {}
+    for name in ("paired_kl.csv", "domain_gap.csv"):
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder / name} is missing: not a drift report folder")
+        with open(folder / name, encoding="utf-8", newline="") as handle:
+            tables[name] = list(csv.DictReader(handle))
+    kl_rows = [
+        {"level": float(r["level"]), "batch": int(r["batch"]), "kl_mean": float(r["kl_mean"]),
+         "kl_std": float(r["kl_std"]), "n": int(r["n"])}
+        for r in tables["paired_kl.csv"]
+    ]
+    gap_rows = [
+        {"level": float(r["level"]), "metric": r["metric"], "value": float(r["value"])} for r in tables["domain_gap.csv"]
+    ]
+    levels = sorted({row["level"] for row in kl_rows})
+    return LevelStudy(transform, levels, kl_rows, gap_rows)
+
+
 def write_report(study: LevelStudy, folder: str | Path) -> list[Path]:
     """All plots and CSVs of a study into ``folder`` (created if needed)."""
     folder = Path(folder)

@@ -14,7 +14,7 @@ import torch
 from dalearn.drift import ImageDatasetGenerator, ImageTransform, TransformInfo
 from dalearn.drift import output as drift_output
 from dalearn.drift.embeddings import Embedder
-from dalearn.drift.generator import DEFAULT_START_TIMESTAMP, DEFAULT_TIMESTAMP_STEP
+from dalearn.drift.generator import DEFAULT_START_TIMESTAMP, DEFAULT_TIMESTAMP_STEP, class_folder
 
 from drift_helpers import CLASSES, PER_CLASS, read, source_image, zip_images
 
@@ -57,6 +57,7 @@ def test_organize_by_class_and_class_mapping(tree: Path, tmp_path: Path) -> None
     assert read(tmp_path / "out", "target")["label"] == [mapping[c] for c in drift["class_name"]]
     gen.sample(3, tmp_path / "flat", organize_by_class=False)
     assert all("/" not in n for n in read(tmp_path / "flat", "input_mapping")["file_name"])
+    assert class_folder("T-shirt/top") == "T-shirt_top" and class_folder("../..") == "_"
 
 
 def test_clean_stream_reproduces_source_pixels(tree: Path, tmp_path: Path) -> None:
