@@ -8,9 +8,9 @@ per (dataset, task), e.g. ``Digits → Digits-drift | Fashion-MNIST → Fashion-
 its Avg is over those columns.
 
 Rows: the methods in the published order (Source Only, DANN, DAN, JAN, CDAN, MCD, MDD),
-then any other method name, sorted. Runs of one method with different method settings
-(``method.entropy_conditioning=false,true``) become one row per setting, labelled by the
-settings that differ. Two finished-or-not runs in the same cell with the same seed are an
+then any other method name, sorted. Runs of one method with different method settings on the
+same task (``method.entropy_conditioning=false,true``) become one row per setting, labelled
+by the settings that differ; settings that differ only between datasets stay one row. Two finished-or-not runs in the same cell with the same seed are an
 error: the sweep folder mixes configurations, and averaging them would hide it.
 """
 
@@ -129,27 +129,35 @@ def _value_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _row_keys(group: _Group, grids: list[Grid]) -> dict[tuple[str, Optional[str]], str]:
-    """Row key (method, method settings) → row label, in table order."""
-    variants: dict[str, set[str]] = defaultdict(set)
+def _split_methods(group: _Group) -> set[str]:
+    """Methods run with different settings on the same task: those get one row per setting.
+    (Settings that differ only between datasets, e.g. per-dataset recipes, stay one row.)"""
+    settings: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for run in group.runs:
-        variants[run.method].add(run.method_config)
-    for grid in grids:
-        for method in grid.methods:
-            variants.setdefault(method, set())
+        settings[(run.method, run.dataset, run.task)].add(run.method_config)
+    return {method for (method, _, _), configs in settings.items() if len(configs) > 1}
+
+
+def _row_key(run: Run, split: set[str]) -> tuple[str, Optional[str]]:
+    """The row of ``run``: its method, and its settings if that method is split."""
+    return (run.method, run.method_config if run.method in split else None)
+
+
+def _row_labels(group: _Group, grids: list[Grid], split: set[str]) -> dict[tuple[str, Optional[str]], str]:
+    """Row key (method, settings or None) → row label, in table order."""
+    keys = {_row_key(run, split) for run in group.runs}
+    keys |= {(method, None) for grid in grids for method in grid.methods if method not in {k[0] for k in keys}}
     order = method_order()
     labels: dict[tuple[str, Optional[str]], str] = {}
-    for method in sorted(variants, key=lambda m: (order.index(m) if m in order else len(order), m)):
-        configs = sorted(variants[method])
-        if len(configs) <= 1:
-            labels[(method, configs[0] if configs else None)] = method_label(method)
+    for method, config in sorted(keys, key=lambda k: (order.index(k[0]) if k[0] in order else len(order), k)):
+        if config is None:
+            labels[(method, config)] = method_label(method)
             continue
-        flats = {config: _flatten(json.loads(config)) for config in configs}
-        keys = sorted({k for flat in flats.values() for k in flat})
-        differing = [k for k in keys if len({json.dumps(flat.get(k), sort_keys=True) for flat in flats.values()}) > 1]
-        for config in configs:
-            settings = ", ".join(f"{k}={_value_text(flats[config].get(k))}" for k in differing)
-            labels[(method, config)] = f"{method_label(method)} ({settings})"
+        flats = {c: _flatten(json.loads(c)) for m, c in keys if m == method}
+        names = sorted({name for flat in flats.values() for name in flat})
+        differing = [n for n in names if len({json.dumps(flat.get(n), sort_keys=True) for flat in flats.values()}) > 1]
+        settings = ", ".join(f"{n}={_value_text(flats[config].get(n))}" for n in differing)
+        labels[(method, config)] = f"{method_label(method)} ({settings})"
     return labels
 
 
@@ -221,14 +229,14 @@ def _difference(first: Run, second: Run) -> str:
     return shown or "nothing in the configuration (a copied run directory?)"
 
 
-def _cells_by_seed(group: _Group, row_keys: dict) -> dict[tuple, dict[int, Run]]:
+def _cells_by_seed(group: _Group, labels: dict, split: set[str]) -> dict[tuple, dict[int, Run]]:
     cells: dict[tuple, dict[int, Run]] = defaultdict(dict)
     for run in group.runs:
-        key = ((run.method, run.method_config), (run.dataset, run.task))
+        key = (_row_key(run, split), (run.dataset, run.task))
         other = cells[key].get(run.seed)
         if other is not None:
             raise CollectError(
-                f"two runs of {row_keys[key[0]]} on {run.dataset} {run.task} with seed {run.seed}: {other.path} and "
+                f"two runs of {labels[key[0]]} on {run.dataset} {run.task} with seed {run.seed}: {other.path} and "
                 f"{run.path} (they differ in {_difference(other, run)}). A table averages one configuration: "
                 f"collect a folder holding one of them, or remove the one you do not want"
             )
@@ -281,17 +289,18 @@ def build_group_tables(group: _Group, grids: list[Grid]) -> list[Table]:
     """The tables of one dataset group, one per selection rule its finished runs recorded."""
     grids = [grid for grid in grids if any(grid.covers(run.path) for run in group.runs)]
     seeds = sorted({run.seed for run in group.runs}.union(*(grid.seeds for grid in grids)))
-    row_keys = _row_keys(group, grids)
+    split = _split_methods(group)
+    labels = _row_labels(group, grids, split)
     columns = _columns(group, grids)
-    by_seed = _cells_by_seed(group, row_keys)
+    by_seed = _cells_by_seed(group, labels, split)
     metric = group.info.metric if group.info is not None else "tgt_acc"
     tables = []
     for rule in rules_found(group.runs):
         rows = []
-        for row_key, label in row_keys.items():
+        for key, label in labels.items():
             cells = []
             for column in columns:
-                runs = by_seed.get((row_key, (column.dataset, column.task)), {})
+                runs = by_seed.get((key, (column.dataset, column.task)), {})
                 values, incomplete, missing, lacking = {}, 0, 0, 0
                 for seed in seeds:
                     run = runs.get(seed)
@@ -309,8 +318,8 @@ def build_group_tables(group: _Group, grids: list[Grid]) -> list[Table]:
                 required = [by_task.get(task) for task in group.info.tasks]
             else:
                 required = cells
-            paper = group.info.paper_numbers.get(row_key[0]) if group.info is not None else None
-            rows.append(Row(label, row_key[0], paper, tuple(cells), average(required)))
+            paper = group.info.paper_numbers.get(key[0]) if group.info is not None else None
+            rows.append(Row(label, key[0], paper, tuple(cells), average(required)))
         cells = [cell for row in rows for cell in row.cells]
         marks = [mark for mark in MARK_NOTES if any(getattr(cell, mark) for cell in cells)]
         tables.append(Table(

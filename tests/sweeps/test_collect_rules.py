@@ -56,6 +56,14 @@ def test_runs_of_one_method_with_different_settings_are_separate_rows(tmp_path):
     ]
 
 
+def test_settings_that_differ_only_between_datasets_stay_one_row(tmp_path):
+    sweep = tmp_path / "sweep"
+    write_run(sweep, config("digits", "clean2drift", "dann", 0, trade_off=1.0), metrics({"oracle": 0.6}))
+    write_run(sweep, config("fashion_mnist", "clean2m", "dann", 0, trade_off=0.3), metrics({"oracle": 0.7}))
+    (table,) = tables_of(sweep)[0].values()
+    assert [(r.label, [c.text("oracle") for c in r.cells]) for r in table.rows] == [("DANN", ["60.0 (1)", "70.0 (1)"])]
+
+
 def test_two_configurations_in_one_cell_are_an_error_naming_both(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     first = write_run(sweep, config("digits", "clean2m", "dann", 0), metrics({"oracle": 0.5}), variant="a")
