@@ -65,8 +65,20 @@ def set_cpu_threads(cfg: DictConfig) -> None:
     if not threads:
         devices = cfg.trainer.get("devices", 1)
         processes = devices if isinstance(devices, int) and devices > 0 else 1
-        threads = max(1, (os.cpu_count() or 1) // processes)
+        threads = max(1, (os.cpu_count() or 1) // (processes * _parallel_jobs()))
     torch.set_num_threads(int(threads))
+
+
+def _parallel_jobs() -> int:
+    """How many runs a Hydra launcher executes side by side on this machine (joblib's n_jobs)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return 1
+    n_jobs = HydraConfig.get().launcher.get("n_jobs")
+    if n_jobs == -1:
+        return os.cpu_count() or 1
+    return n_jobs if isinstance(n_jobs, int) and n_jobs > 0 else 1
 
 
 def build_trainer(cfg: DictConfig) -> L.Trainer:

@@ -47,6 +47,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             (0 disables source-validation selection).
         split_seed: seed of the holdout split (fixed across run seeds, so every run of a
             sweep validates on the same images).
+        pin_memory: page-locked batches for faster host→GPU copies; None = when training on a GPU.
         seed: seed of the training streams.
         name: a label for run directories and tables.
     """
@@ -65,7 +66,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         source_holdout: float = 0.1,
         split_seed: int = 0,
         seed: int = 0,
-        pin_memory: bool = False,
+        pin_memory: Optional[bool] = None,
         name: str = "custom",
         **info: Any,
     ) -> None:
@@ -140,13 +141,19 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             return 0, 1
         return trainer.global_rank, trainer.world_size
 
+    def _pin(self) -> bool:
+        if self.pin_memory is not None:
+            return bool(self.pin_memory)
+        trainer = getattr(self, "trainer", None)
+        return trainer is not None and trainer.accelerator.__class__.__name__ == "CUDAAccelerator"
+
     def _train_loader(self, view: Dataset, stream: int) -> DataLoader:
         rank, world = self._rank_world()
         sampler = InfiniteBatchSampler(
             len(view), self.batch_size, self.iters_per_epoch, seed=self.seed, stream=stream, rank=rank, world_size=world
         )
         return DataLoader(
-            view, batch_sampler=sampler, num_workers=self.num_workers, pin_memory=self.pin_memory,
+            view, batch_sampler=sampler, num_workers=self.num_workers, pin_memory=self._pin(),
             persistent_workers=False,
         )
 
@@ -159,7 +166,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         rank, world = self._rank_world()
         return DataLoader(
             view, batch_size=self.eval_batch_size, sampler=ShardSampler(len(view), rank, world),
-            num_workers=self.num_workers, pin_memory=self.pin_memory,
+            num_workers=self.num_workers, pin_memory=self._pin(),
         )
 
     def eval_dataloaders(self) -> list[DataLoader]:
