@@ -27,7 +27,7 @@ def test_generate_from_config(tree: Path, tmp_path: Path) -> None:
     cfg = _drift_cfg(
         f"input.path={tree}", f"output_path={tmp_path / 'out'}", "num_samples=9", "organize_by_class=true",
         "drift.kind=incremental", "drift.end=8", "drift.transforms.0.drift_level=0.8",
-        "+class_mapping={cat: 1, dog: 0, fox: 1}",
+        "class_mapping={cat: 1, dog: 0, fox: 1}",
     )
     result = generate(cfg)
     assert result.num_samples == 9 and result.num_drifted == 8
