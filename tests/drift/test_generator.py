@@ -217,4 +217,8 @@ def test_bad_input_raises_and_writes_nothing(tree: Path, tmp_path: Path) -> None
         ImageDatasetGenerator(seed=0, input_path=tree, class_mapping={"cat": 0, "dog": 1})
     with pytest.raises(ValueError, match="num_samples"):
         gen.sample(0, tmp_path / "out")
+    (tree / "dog" / "broken.png").write_bytes(b"not a png")
+    broken = ImageDatasetGenerator(seed=0, input_path=tree)
+    with pytest.raises(ValueError, match="cannot decode input image .*broken.png"):
+        broken.sample(len(CLASSES) * PER_CLASS + 1, tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "input"]
