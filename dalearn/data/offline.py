@@ -163,12 +163,14 @@ def blend_with_photos(images: torch.Tensor, seed: int) -> torch.Tensor:
 
 
 def drift_images(images: torch.Tensor, drift: Sequence[tuple[str, float]], seed: int) -> torch.Tensor:
-    """Apply the drift generator's transforms (per-image random parameters) to a batch."""
+    """Apply the drift generator's transforms (per-image random parameters) to a batch of
+    grey images, then expand to RGB. Drifting the one grey channel is 3× cheaper than drifting
+    an RGB copy; colour transforms leave grey pixels grey either way, and the noise is grey."""
     from dalearn.drift.transforms import ImageTransform, TransformInfo, apply_drift
 
-    transforms = [TransformInfo(transf_type=ImageTransform[name], drift_level=level) for name, level in drift]
+    transforms = [TransformInfo(transf_type=ImageTransform.parse(name), drift_level=level) for name, level in drift]
     generator = torch.Generator().manual_seed(seed)
-    return apply_drift(images.expand(-1, 3, -1, -1).contiguous(), transforms, generator).clamp_(0.0, 1.0)
+    return apply_drift(images, transforms, generator).expand(-1, 3, -1, -1).contiguous()
 
 
 def _make_variant(images: torch.Tensor, variant: str, drift: tuple, seed: int) -> torch.Tensor:
