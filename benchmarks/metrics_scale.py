@@ -18,6 +18,7 @@ computation itself adds.
 
 Usage:
     python benchmarks/metrics_scale.py                       # full run, writes results/
+    python benchmarks/metrics_scale.py --parts gap           # rerun one section, keep the other
     python benchmarks/metrics_scale.py --sizes 2000 --gap-rows 100000 --out /tmp/quick
 """
 
@@ -221,21 +222,24 @@ def _machine() -> dict:
     }
 
 
-def _markdown(report: dict) -> str:
-    m = report["machine"]
+def _run_lines(run: dict) -> list[str]:
+    m = run["machine"]
     load_start = tuple(round(x, 2) for x in m["load_average_at_start"])
-    load_end = tuple(round(x, 2) for x in report["load_average_at_end"])
-    lines = [
-        "# Metrics at scale: blockwise MMD and DomainGap streaming",
-        "",
-        f"Command: `{report['command']}`  ",
+    load_end = tuple(round(x, 2) for x in run["load_average_at_end"])
+    return [
+        f"Command: `{run['command']}` ({run['date']}, {run['wall_s']:.0f} s wall)  ",
         f"Machine: {m['cpu']}, {m['cores']} CPU cores, {m['memory_gib']} GiB RAM, no GPU; Python {m['python']}, "
-        f"torch {m['torch']} ({m['torch_threads']} threads). Load average at start {load_start}, "
-        f"at end {load_end} (the cores are shared with other work, "
-        "so absolute times are upper bounds; ratios come from the same run).  ",
-        f"Date: {report['date']}. Total wall time {report['wall_s']:.0f} s.",
-        "",
+        f"torch {m['torch']} ({m['torch_threads']} threads). Load average at start {load_start}, at end {load_end}: "
+        "the cores were shared with other work, so absolute times are upper bounds; the ratios compare runs made "
+        "side by side in this one run.",
+    ]
+
+
+def _mmd_lines(section: dict) -> list[str]:
+    lines = [
         "## Exact MMD² (biased, 5 Gaussian kernels, median heuristic), N source + N target rows × 512 float32",
+        "",
+        *_run_lines(section["run"]),
         "",
         "Peak RSS is the whole process during the computation (torch, the stored rows and the computation's own",
         "memory); 'before' is the RSS after imports and data. The naive version materialises the (2N)² distance and",
@@ -245,7 +249,7 @@ def _markdown(report: dict) -> str:
         "| rel. diff. to blockwise |",
         "|---|---|---|---|---|---|---|",
     ]
-    for row in report["mmd"]:
+    for row in section["rows"]:
         for impl in ("blockwise", "naive"):
             r = row.get(impl)
             if r is None:
@@ -258,50 +262,92 @@ def _markdown(report: dict) -> str:
                     "(extrapolated) | | | |"
                 )
             else:
-                diff = (
-                    ""
-                    if impl == "blockwise"
-                    else f"{abs(r['value'] - row['blockwise']['value']) / abs(row['blockwise']['value']):.1e}"
-                )
+                blockwise = row["blockwise"]["value"]
+                diff = "" if impl == "blockwise" else f"{abs(r['value'] - blockwise) / abs(blockwise):.1e}"
                 lines.append(
                     f"| {row['n']:,} | {impl} | {r['compute_s']:.1f} | {r['peak_rss_mib']:,.0f} | "
                     f"{r['rss_before_compute_mib']:,.0f} | {r['value']:.6g} | {diff} |"
                 )
-    if report.get("naive_bytes_per_entry"):
+    if section.get("naive_bytes_per_entry"):
         lines += [
             "",
-            f"Naive memory extrapolation: the naive computation added {report['naive_bytes_per_entry']:.1f} bytes per "
-            f"entry of the (2N)² matrix over its pre-compute RSS at N = {report['naive_reference_n']:,}; the "
+            f"Naive memory extrapolation: the naive computation added {section['naive_bytes_per_entry']:.1f} bytes "
+            f"per entry of the (2N)² matrix over its pre-compute RSS at N = {section['naive_reference_n']:,}; the "
             "extrapolated rows apply that to (2N)².",
         ]
-    lines += [
+    return lines
+
+
+def _gap_lines(section: dict) -> list[str]:
+    lines = [
+        f"## DomainGap streaming, {section['rows']:,} rows × 512 float32, batches of {GAP_BATCH}",
         "",
-        f"## DomainGap streaming, {report['gap_rows']:,} rows × 512 float32, batches of {GAP_BATCH}",
+        *_run_lines(section["run"]),
         "",
-        "Σx, Σx², Σxxᵀ accumulated in float64 (the FID statistics). The NumPy column computes the same sums with plain",
+        "Σx, Σx², Σxxᵀ accumulated in float64 (the FID statistics). The NumPy row computes the same sums with plain",
         "NumPy in the same run; 'agree' compares the accumulated Σxxᵀ traces.",
         "",
         "| implementation | time (s) | rows/s | ratio to NumPy | process peak RSS (MiB) | agree |",
         "|---|---|---|---|---|---|",
     ]
-    numpy_row = report["gap"].get("numpy", {})
-    for impl, r in report["gap"].items():
+    numpy_row = section["results"].get("numpy", {})
+    for impl, r in section["results"].items():
         if "error" in r:
             lines.append(f"| {impl} | failed: {r['error']} | | | | |")
             continue
         ratio = r["rows_per_s"] / numpy_row["rows_per_s"] if "rows_per_s" in numpy_row else float("nan")
-        agree = abs(r["outer_trace"] - numpy_row.get("outer_trace", float("nan"))) / abs(
-            numpy_row.get("outer_trace", 1.0)
-        )
+        reference = numpy_row.get("outer_trace", float("nan"))
+        agree = abs(r["outer_trace"] - reference) / abs(reference)
         lines.append(
             f"| {impl} | {r['seconds']:.1f} | {r['rows_per_s']:,.0f} | {ratio:.2f} | {r['peak_rss_mib']:,.0f} "
             f"| {agree:.1e} |"
         )
+    return lines
+
+
+def _markdown(report: dict) -> str:
+    lines = ["# Metrics at scale: blockwise MMD and DomainGap streaming", ""]
+    if "mmd" in report:
+        lines += _mmd_lines(report["mmd"]) + [""]
+    if "gap" in report:
+        lines += _gap_lines(report["gap"])
     return "\n".join(lines) + "\n"
+
+
+def _run_mmd(args: argparse.Namespace) -> dict:
+    rows, bytes_per_entry, reference_n = [], None, None
+    for n in args.sizes:
+        print(f"MMD N={n}", flush=True)
+        row = {"n": n, "blockwise": _run_child(["blockwise", str(n), "--block-size", str(args.block_size)])}
+        if n <= args.naive_max:
+            row["naive"] = _run_child(["naive", str(n)])
+            if "error" not in row["naive"]:
+                extra = row["naive"]["peak_rss_mib"] - row["naive"]["rss_before_compute_mib"]
+                bytes_per_entry, reference_n = extra * 2**20 / (2 * n) ** 2, n
+        rows.append(row)
+    for row in rows:
+        if "naive" not in row and bytes_per_entry is not None:
+            row["naive"] = {"extrapolated": True, "compute_mib": bytes_per_entry * (2 * row["n"]) ** 2 / 2**20}
+    return {"rows": rows, "naive_bytes_per_entry": bytes_per_entry, "naive_reference_n": reference_n}
+
+
+def _run_gap(args: argparse.Namespace) -> dict:
+    results = {}
+    for impl in ("numpy", "domain_gap_fid", "domain_gap_fid_wasserstein"):
+        print(f"DomainGap {impl}", flush=True)
+        results[impl] = _run_child(["gap", str(args.gap_rows), impl])
+    return {"rows": args.gap_rows, "results": results}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=("mmd", "gap"),
+        default=["mmd", "gap"],
+        help="sections to run; the others are kept from an existing metrics_scale.json in --out",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 100_000])
     parser.add_argument("--naive-max", type=int, default=10_000, help="largest N for the naive full-matrix MMD")
     parser.add_argument("--gap-rows", type=int, default=1_000_000)
@@ -322,36 +368,24 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    started = time.perf_counter()
-    report = {
-        "command": "python " + " ".join([os.path.relpath(__file__)] + sys.argv[1:]),
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": _machine(),
-        "mmd": [],
-        "gap": {},
-        "gap_rows": args.gap_rows,
-    }
-    bytes_per_entry, reference_n = None, None
-    for n in args.sizes:
-        print(f"MMD N={n}", flush=True)
-        row = {"n": n, "blockwise": _run_child(["blockwise", str(n), "--block-size", str(args.block_size)])}
-        if n <= args.naive_max:
-            row["naive"] = _run_child(["naive", str(n)])
-            if "error" not in row["naive"]:
-                extra = row["naive"]["peak_rss_mib"] - row["naive"]["rss_before_compute_mib"]
-                bytes_per_entry, reference_n = extra * 2**20 / (2 * n) ** 2, n
-        report["mmd"].append(row)
-    for row in report["mmd"]:
-        if "naive" not in row and bytes_per_entry is not None:
-            row["naive"] = {"extrapolated": True, "compute_mib": bytes_per_entry * (2 * row["n"]) ** 2 / 2**20}
-    report["naive_bytes_per_entry"], report["naive_reference_n"] = bytes_per_entry, reference_n
-    for impl in ("numpy", "domain_gap_fid", "domain_gap_fid_wasserstein"):
-        print(f"DomainGap {impl}", flush=True)
-        report["gap"][impl] = _run_child(["gap", str(args.gap_rows), impl])
-    report["load_average_at_end"] = os.getloadavg()
-    report["wall_s"] = time.perf_counter() - started
+    json_path = args.out / "metrics_scale.json"
+    report = json.loads(json_path.read_text()) if json_path.exists() and set(args.parts) != {"mmd", "gap"} else {}
+    runners = {"mmd": _run_mmd, "gap": _run_gap}
+    for part in ("mmd", "gap"):
+        if part not in args.parts:
+            continue
+        started = time.perf_counter()
+        run = {
+            "command": "python " + " ".join([os.path.relpath(__file__)] + sys.argv[1:]),
+            "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+            "machine": _machine(),
+        }
+        report[part] = runners[part](args)
+        run["load_average_at_end"] = os.getloadavg()
+        run["wall_s"] = time.perf_counter() - started
+        report[part]["run"] = run
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "metrics_scale.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
+    json_path.write_text(json.dumps(report, indent=2, default=float) + "\n")
     (args.out / "metrics_scale.md").write_text(_markdown(report))
     print(_markdown(report))
 

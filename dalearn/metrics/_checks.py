@@ -8,12 +8,14 @@ from typing import Optional
 import torch
 
 
-def check_rows(name: str, x: torch.Tensor, num_features: Optional[int] = None) -> torch.Tensor:
+def check_rows(name: str, x: torch.Tensor, num_features: Optional[int] = None, finite: bool = True) -> torch.Tensor:
     """Validate an (N, F) batch of finite values and return it detached, as floating point.
 
     Integer and boolean inputs become float32; half precision becomes float32 (sums of half
     values overflow); float32 and float64 are kept. ``num_features`` is the feature count
     seen before (from earlier updates or the other domain); a different count is an error.
+    ``finite=False`` skips the NaN/inf scan, for callers that detect non-finite values from
+    sums they compute anyway (and then call :func:`check_finite` to name the rows).
     """
     if not isinstance(x, torch.Tensor):
         raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
@@ -31,6 +33,13 @@ def check_rows(name: str, x: torch.Tensor, num_features: Optional[int] = None) -
         raise ValueError(f"{name} must be real-valued, got dtype {x.dtype}")
     if x.dtype not in (torch.float32, torch.float64):
         x = x.to(torch.float32)
+    if finite:
+        check_finite(name, x)
+    return x
+
+
+def check_finite(name: str, x: torch.Tensor) -> None:
+    """Raise a ValueError naming the rows of ``x`` that hold NaN or infinite values."""
     finite = torch.isfinite(x).all(dim=1)
     if not bool(finite.all()):
         bad = torch.nonzero(~finite).flatten()
@@ -40,7 +49,6 @@ def check_rows(name: str, x: torch.Tensor, num_features: Optional[int] = None) -
             f"{name} contains NaN or infinite values in {bad.numel()} of {x.size(0)} rows "
             f"(rows {shown}{more}); remove or repair them before updating the metric"
         )
-    return x
 
 
 def stored_features(chunks: list[torch.Tensor] | torch.Tensor) -> Optional[int]:

@@ -20,7 +20,7 @@ from typing import Optional
 
 import torch
 
-from dalearn.metrics._checks import check_rows
+from dalearn.metrics._checks import check_finite, check_rows
 from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_update, sketch_width
 
 FORMAT = "dalearn.metrics.DomainGapSummary"
@@ -82,22 +82,33 @@ class DomainGapSummary:
         batch_size: int = 8192,
     ) -> "DomainGapSummary":
         """Summary of an (N, F) tensor, computed ``batch_size`` rows at a time."""
-        x = check_rows("x", x)
+        x = check_rows("x", x, finite=False)
         summary = cls.empty(x.size(1), fid, wasserstein, wasserstein_bits, wasserstein_octaves, x.device)
         for start in range(0, x.size(0), batch_size):
             summary.add_rows(x[start : start + batch_size], checked=True)
         return summary
 
     def add_rows(self, x: torch.Tensor, checked: bool = False) -> "DomainGapSummary":
-        """Accumulate an (N, F) batch in place (one float64 copy of it); returns self."""
+        """Accumulate an (N, F) batch in place (one float64 copy of it); returns self.
+
+        NaN or infinite values are detected from the batch's float64 column sums (a NaN or an
+        infinity makes its column sum non-finite), then named row by row; nothing is added.
+        With Σxxᵀ, Σx² is its diagonal (the same products), so it is not computed twice.
+        """
         if not checked:
-            x = check_rows("x", x, self.num_features)
+            x = check_rows("x", x, self.num_features, finite=False)
         x64 = x.to(torch.float64)
+        batch_sum = x64.sum(dim=0)
+        if not bool(torch.isfinite(batch_sum).all()):
+            check_finite("x", x)
+            raise ValueError("the float64 sum of x overflows; rescale the features before summarising them")
         self.count += x.size(0)
-        self.sum += x64.sum(dim=0)
-        self.sum_sq += x64.square().sum(dim=0)
+        self.sum += batch_sum
         if self.sum_outer is not None:
             self.sum_outer.addmm_(x64.T, x64)
+            self.sum_sq.copy_(torch.diagonal(self.sum_outer))
+        else:
+            self.sum_sq += x64.square().sum(dim=0)
         if self.sketch is not None:
             self.sketch = sketch_update(self.sketch, x, self.wasserstein_bits, self.wasserstein_octaves)
         return self

@@ -92,7 +92,7 @@ class DomainGap(Metric):
 
     def update(self, x: torch.Tensor) -> None:
         """Add an (N, F) batch of rows to the summary."""
-        x = check_rows("x", x, self.sum.numel() if self._allocated() else None)
+        x = check_rows("x", x, self.sum.numel() if self._allocated() else None, finite=False)
         if not self._allocated():
             self._set_from(
                 DomainGapSummary.empty(
