@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 CONFIG_DIR = str(Path(__file__).resolve().parent / "conf")
@@ -50,6 +52,27 @@ def run_hash(root: DictConfig) -> str:
     }
     payload = json.dumps(resolved, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:8]
+
+
+def build(node: Any, **kwargs: Any) -> Any:
+    """``hydra.utils.instantiate(node, **kwargs)``, raising the constructor's own exception.
+
+    Hydra wraps whatever a ``_target_`` raises in an ``InstantiationException`` whose message
+    is the ``repr`` of the original; a user then reads "Error in call to target …" above the
+    message that says what to fix. This re-raises the original exception (its type, message
+    and traceback intact) with a note naming the config key it came from, so that
+    ``FileNotFoundError``/``ValueError`` reach the user and the tests as themselves.
+    """
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as error:
+        cause = error.__cause__
+        if not isinstance(cause, Exception):
+            raise
+        key = re.search(r"full_key: (\S+)", str(error))
+        if key and hasattr(cause, "add_note"):
+            cause.add_note(f"(raised while building the config node {key.group(1)})")
+        raise cause from None
 
 
 def _run_hash_resolver(*, _root_: DictConfig) -> str:

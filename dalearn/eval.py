@@ -15,10 +15,9 @@ from typing import Any
 import hydra
 import lightning as L
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.config import CONFIG_DIR
+from dalearn.config import CONFIG_DIR, build
 from dalearn.rundir import atomic_write_text
 from dalearn.train import build_model
 
@@ -43,7 +42,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     run_cfg = OmegaConf.load(run_config)
     if cfg.get("data"):
         run_cfg.data = OmegaConf.merge(run_cfg.data, cfg.data)
-    datamodule = instantiate(run_cfg.data)
+    datamodule = build(run_cfg.data)
     model = build_model(run_cfg, datamodule.num_classes)
     state = torch.load(ckpt, map_location="cpu", weights_only=False)
     model.load_state_dict(state["state_dict"])

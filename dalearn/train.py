@@ -15,11 +15,10 @@ from typing import Any, Optional
 import hydra
 import lightning as L
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from dalearn.checkpoint_io import AtomicCheckpointIO
-from dalearn.config import CONFIG_DIR
+from dalearn.config import CONFIG_DIR, build
 from dalearn.rundir import RunDirectory, atomic_write_text
 
 
@@ -56,6 +55,18 @@ def _checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[str]:
     return None
 
 
+def check_selection(cfg: DictConfig) -> None:
+    """Refuse, before any work, a selection rule the data cannot serve: ``src_val`` picks the
+    epoch by accuracy on the held-out source split, which exists only when
+    ``data.source_holdout > 0``."""
+    if cfg.selection.rule == "src_val" and not float(cfg.data.get("source_holdout") or 0.0) > 0.0:
+        raise ValueError(
+            f"selection=src_val selects on a held-out source split, but data.source_holdout="
+            f"{cfg.data.get('source_holdout')}: set data.source_holdout to a fraction such as 0.1, "
+            "or choose selection=oracle or selection=last"
+        )
+
+
 def set_cpu_threads(cfg: DictConfig) -> None:
     """On the CPU, give each training process an equal share of the cores (``cpu_threads``
     overrides): several processes each using every core only contend."""
@@ -82,19 +93,19 @@ def _parallel_jobs() -> int:
 
 
 def build_trainer(cfg: DictConfig) -> L.Trainer:
-    callbacks = [instantiate(c) for c in cfg.get("callbacks", {}).values() if c is not None]
-    logger = instantiate(cfg.logger) if cfg.get("logger") else False
-    return instantiate(
+    callbacks = [build(c) for c in cfg.get("callbacks", {}).values() if c is not None]
+    logger = build(cfg.logger) if cfg.get("logger") else False
+    return build(
         cfg.trainer, callbacks=callbacks, logger=logger, default_root_dir=cfg.paths.run_dir,
         plugins=[AtomicCheckpointIO()],
     )
 
 
 def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
-    backbone = instantiate(cfg.backbone)
+    backbone = build(cfg.backbone)
     method = OmegaConf.to_container(cfg.method, resolve=True)
     method.pop("name", None)
-    return instantiate(method, backbone=backbone, num_classes=num_classes, optim=resolve_optim(cfg))
+    return build(method, backbone=backbone, num_classes=num_classes, optim=resolve_optim(cfg))
 
 
 def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -111,10 +122,11 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
         return metrics, {}
     if cfg.get("overwrite"):
         run.clear_results()
+    check_selection(cfg)
     ckpt_path = _checkpoint_to_resume(cfg, run)
     set_cpu_threads(cfg)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
-    datamodule = instantiate(cfg.data)
+    datamodule = build(cfg.data)
     model = build_model(cfg, datamodule.num_classes)
     trainer = build_trainer(cfg)
     atomic_write_text(run.config, OmegaConf.to_yaml(cfg, resolve=True))

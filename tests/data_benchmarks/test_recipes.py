@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
-from hydra.errors import InstantiationException
 
 from dalearn.config import CONFIG_DIR
 from dalearn.data.benchmarks import get_benchmark
+from dalearn.data.benchmarks.domains import DatasetNotReadyError
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
 from dalearn.train import train
 
@@ -125,7 +125,7 @@ def test_missing_root_stops_before_any_work(tmp_path):
     run_dir = tmp_path / "run"
     cfg = compose_train(["experiment=office31/dann", f"data.root={tmp_path / 'empty'}", f"paths.run_dir={run_dir}",
                          *TINY])
-    with pytest.raises(InstantiationException) as caught:
+    with pytest.raises(DatasetNotReadyError) as caught:
         train(cfg)
     message = str(caught.value)
     assert f"{tmp_path / 'empty'}/amazon/images/<class>/*.jpg" in message

@@ -6,9 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from hydra.utils import instantiate
-
 import dalearn.data.offline as offline
+from dalearn.config import build
 from dalearn.train import train
 
 
@@ -30,12 +29,15 @@ def test_missing_fashion_mnist_names_what_was_tried(train_cfg, tmp_path, monkeyp
     monkeypatch.setattr(offline, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian")
     offline._fashion_raw.cache_clear()
     offline._cached_fashion.cache_clear()
-    cfg = train_cfg(["data=fashion_mnist", f"data.root={tmp_path / 'no-root'}"])
+    cfg = train_cfg(["data=fashion_mnist", f"data.root={tmp_path / 'no-root'}"], name="fashion-run")
     with pytest.raises(FileNotFoundError) as error:
-        instantiate(cfg.data)
+        train(cfg)
     message = str(error.value)
     assert str(tmp_path / "no-debian") in message and str(tmp_path / "no-root" / "FashionMNIST" / "raw") in message
     assert "apt-get install dataset-fashion-mnist" in message and "data.download=true" in message
+    if sys.version_info >= (3, 11):
+        assert "data.source.train" in " ".join(error.value.__notes__)
+    assert not (tmp_path / "fashion-run" / "config.yaml").exists()
     offline._fashion_raw.cache_clear()
     offline._cached_fashion.cache_clear()
 
@@ -43,19 +45,19 @@ def test_missing_fashion_mnist_names_what_was_tried(train_cfg, tmp_path, monkeyp
 def test_class_mismatch_between_source_and_target(train_cfg):
     cfg = train_cfg(["data.target.train._target_=dalearn.data.offline.fashion_mnist"])
     with pytest.raises(ValueError, match="different classes"):
-        instantiate(cfg.data)
+        build(cfg.data)
 
 
 def test_unknown_domain_in_the_task_key(train_cfg):
     cfg = train_cfg(["data.task=clean2nowhere"])
     with pytest.raises(ValueError, match="unknown domain 'nowhere'"):
-        instantiate(cfg.data)
+        build(cfg.data)
 
 
 def test_unreadable_task_key(train_cfg):
     cfg = train_cfg(["data.task=cleanm"])
     with pytest.raises(Exception, match="<source>2<target>"):
-        instantiate(cfg.data)
+        build(cfg.data)
 
 
 def test_nan_loss_stops_training_with_advice(train_cfg):
@@ -64,7 +66,8 @@ def test_nan_loss_stops_training_with_advice(train_cfg):
         train(cfg)
 
 
-def test_source_validation_needs_a_source_holdout(train_cfg):
-    cfg = train_cfg(["selection=src_val", "data.source_holdout=0"])
-    with pytest.raises(Exception, match="source_holdout"):
+def test_source_validation_needs_a_source_holdout(train_cfg, tmp_path):
+    cfg = train_cfg(["selection=src_val", "data.source_holdout=0"], name="src-val-run")
+    with pytest.raises(ValueError, match=r"selection=src_val .* data.source_holdout=0"):
         train(cfg)
+    assert not (tmp_path / "src-val-run").exists()
