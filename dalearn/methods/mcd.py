@@ -105,7 +105,9 @@ class MCD(DomainAdaptationModule):
         self.check_finite({"loss": loss_a, "cls_loss": cls_loss})
         self._minimise(loss_a, opt_g, opt_f)
 
-        cls_b, balance_b, disc_b = self._terms(self.classifier.backbone(x).detach(), y_s)
+        with torch.no_grad():
+            features = self.classifier.backbone(x)
+        cls_b, balance_b, disc_b = self._terms(features, y_s)
         self._minimise(cls_b + w * balance_b - lam * disc_b, opt_f)
 
         for _ in range(self.num_k):

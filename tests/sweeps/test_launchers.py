@@ -49,8 +49,8 @@ def mtimes(path: Path) -> dict[str, int]:
 def test_relaunch_skips_finished_runs_reruns_incomplete_ones_and_survives_a_failing_job(tmp_path):
     sweep = tmp_path / "sweep"
     first = launch(
-        "dalearn-train", "-m", *FAST, "method=source_only,dann", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
-        f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+        "dalearn-train", "-m", *FAST, "method=source_only,dann", "data.task=clean2m", "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
     )
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     kept, redone = run_dir(sweep, "clean2m", "source_only"), run_dir(sweep, "clean2m", "dann")

@@ -27,7 +27,7 @@ def cli(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_single_run_then_rerun_then_eval(tmp_path):
     first = cli("dalearn-train", *FAST, "method=cdan", cwd=tmp_path)
     assert "results saved in" in first.stdout
-    (metrics_path,) = tmp_path.glob("outputs/runs/digits_clean2m/cdan/seed0-*/metrics.json")
+    (metrics_path,) = tmp_path.glob("outputs/runs/digits_clean2drift/cdan/seed0-*/metrics.json")
     assert str(metrics_path.parent.resolve()) in first.stdout
     assert "target accuracy" in first.stdout and "source accuracy" in first.stdout
 
@@ -43,7 +43,7 @@ def test_single_run_then_rerun_then_eval(tmp_path):
 @pytest.mark.slow
 def test_multirun_sweep_over_methods_and_seeds(tmp_path):
     result = cli("dalearn-train", "-m", *FAST, "method=dann,mdd", "seed=0,1", cwd=tmp_path)
-    runs = sorted(tmp_path.glob("outputs/multirun/digits_clean2m/*/seed*/metrics.json"))
+    runs = sorted(tmp_path.glob("outputs/multirun/digits_clean2drift/*/seed*/metrics.json"))
     assert [(p.parent.parent.name, p.parent.name.split("-")[0]) for p in runs] == [
         ("dann", "seed0"), ("dann", "seed1"), ("mdd", "seed0"), ("mdd", "seed1"),
     ]
