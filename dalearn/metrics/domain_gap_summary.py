@@ -94,6 +94,9 @@ class DomainGapSummary:
         NaN or infinite values are detected from the batch's float64 column sums (a NaN or an
         infinity makes its column sum non-finite), then named row by row; nothing is added.
         With Σxxᵀ, Σx² is its diagonal (the same products), so it is not computed twice.
+        A batch that is refused (non-finite, overflowing, or beyond what the Wasserstein
+        sketch can bucket) leaves the summary exactly as it was: the sketch, which can refuse
+        values, is updated before any sum.
         """
         if not checked:
             x = check_rows("x", x, self.num_features, finite=False)
@@ -102,6 +105,8 @@ class DomainGapSummary:
         if not bool(torch.isfinite(batch_sum).all()):
             check_finite("x", x)
             raise ValueError("the float64 sum of x overflows; rescale the features before summarising them")
+        if self.sketch is not None:
+            self.sketch = sketch_update(self.sketch, x, self.wasserstein_bits, self.wasserstein_octaves)
         self.count += x.size(0)
         self.sum += batch_sum
         if self.sum_outer is not None:
@@ -109,8 +114,6 @@ class DomainGapSummary:
             self.sum_sq.copy_(torch.diagonal(self.sum_outer))
         else:
             self.sum_sq += x64.square().sum(dim=0)
-        if self.sketch is not None:
-            self.sketch = sketch_update(self.sketch, x, self.wasserstein_bits, self.wasserstein_octaves)
         return self
 
     @property

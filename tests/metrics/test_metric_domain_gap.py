@@ -186,9 +186,14 @@ def test_load_rejects_other_files(tmp_path):
         DomainGap().load(path)
 
 
-def test_sketch_rejects_values_beyond_float32():
+def test_sketch_rejects_values_beyond_float32_and_leaves_the_summary_unchanged():
+    metric = DomainGap(fid=True, wasserstein=True)
+    metric.update(torch.tensor([[1.0], [2.0]], dtype=torch.float64))
+    before = {name: value.clone() for name, value in metric.metric_state.items()}
     with pytest.raises(ValueError, match="beyond the float32 range"):
-        DomainGap(wasserstein=True).update(torch.tensor([[1e39]], dtype=torch.float64))
+        metric.update(torch.tensor([[3.0], [1e39]], dtype=torch.float64))
+    for name, value in metric.metric_state.items():
+        torch.testing.assert_close(value, before[name], rtol=0, atol=0, msg=name)
 
 
 def test_float32_input_is_summarised_in_float64():
