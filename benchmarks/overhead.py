@@ -69,8 +69,8 @@ PROGRESS_BAR_EVERY_10 = (
     "+callbacks.progress_bar={_target_:lightning.pytorch.callbacks.TQDMProgressBar,refresh_rate:10}",
 )
 # Lightning variant → (Hydra overrides, what happens to the training-time self.log calls:
-# "all" as in dalearn, "none" silenced, "logging steps" only on the steps whose values
-# Lightning writes to the logger — every log_every_n_steps).
+# "all" as in dalearn — on the steps whose values Lightning writes to the logger, every
+# log_every_n_steps —, "none" silenced, "every step" on every iteration, as before that rule).
 VARIANTS = {
     "lightning": ((NO_PROGRESS_BAR,), "all"),
     "lightning+pbar": (("trainer.enable_progress_bar=true",), "all"),
@@ -78,7 +78,7 @@ VARIANTS = {
 # Where the time goes: the dalearn path with parts removed or changed (progress bar off unless named).
 ABLATIONS = {
     "no training self.log": ((NO_PROGRESS_BAR,), "none"),
-    "training self.log on logging steps only": ((NO_PROGRESS_BAR,), "logging steps"),
+    "training self.log on every step": ((NO_PROGRESS_BAR,), "every step"),
     "no logger or callbacks (seeder kept)": ((NO_PROGRESS_BAR, *WITHOUT_CALLBACKS), "all"),
     "Lightning loop only": ((NO_PROGRESS_BAR, *WITHOUT_CALLBACKS), "none"),
     "progress bar refreshed every 10 steps": (PROGRESS_BAR_EVERY_10, "all"),
@@ -105,15 +105,19 @@ def compose(method: str, iterations: int, run_dir: Path, overrides: Iterable[str
 
 
 def restrict_training_logs(model: L.LightningModule, mode: str) -> None:
-    """Wrap the model's ``self.log`` so that while it trains it logs never (``"none"``) or
-    only when Lightning will write the values to the logger (``"logging steps"``); evaluation
-    always logs, so the checkpoint callback finds its monitored key."""
+    """Change how the model logs while it trains: ``"all"`` as dalearn does (logging
+    iterations only), ``"every step"`` on every iteration (``log_train_every_step``),
+    ``"none"`` never — ``self.log`` becomes a no-op while training; evaluation always logs,
+    so the checkpoint callback finds its monitored key."""
     if mode == "all":
+        return
+    if mode == "every step":
+        model.log_train_every_step = True
         return
     log = model.log
 
     def restricted(*args: Any, **kwargs: Any) -> None:
-        if not model.training or (mode == "logging steps" and model.trainer._logger_connector.should_update_logs):
+        if not model.training:
             log(*args, **kwargs)
 
     model.log = restricted
@@ -466,8 +470,9 @@ def report(meta: dict[str, Any], summaries: dict[str, dict], ablations: dict[str
             "The dalearn Lightning path (progress bar off unless named) with one part removed or changed, each "
             "against its own interleaved bare twin. *extra* = median step-by-step difference Lightning − bare. "
             "`no training self.log`: the model's `self.log` is a no-op while it trains (evaluation still logs). "
-            "`training self.log on logging steps only`: it logs only when Lightning writes the values to the "
-            "logger (`trainer._logger_connector.should_update_logs`, every `log_every_n_steps`). "
+            "dalearn logs training values only on the iterations whose values Lightning writes to the logger "
+            "(`trainer._logger_connector.should_update_logs`, every `log_every_n_steps`); "
+            "`training self.log on every step`: on every iteration instead (`log_train_every_step`). "
             "`no logger or callbacks (seeder kept)`: `~logger`, no checkpoint, run-recorder or LR-monitor "
             "callback (`+trainer.enable_checkpointing=false`); the epoch seeder stays, so the dropout masks still "
             "match the twin's. "

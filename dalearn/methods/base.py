@@ -10,9 +10,16 @@ and optionally ``domain_acc``. Everything else lives here:
 - SGD with Nesterov momentum and the per-iteration schedule lr_i = lr · (1 + γ·i)^(−decay);
 - evaluation on every loader of the DataModule's ``eval_roles``: top-1 accuracy and
   mean-per-class accuracy (torchmetrics, synchronised across processes);
+- the gradient-reversal warm start (:meth:`DomainAdaptationModule.warm_start_grl`): a method
+  asks for one, the base logs its coefficient ``train/grl_coeff`` every logged iteration;
+- training logs (``train/loss``, ``train/cls_loss``, ``train/transfer_loss``,
+  ``train/domain_acc``, ``train/grl_coeff``) written only on the iterations whose values
+  Lightning passes to the logger (every ``trainer.log_every_n_steps``): a ``self.log`` call
+  costs about 0.3–0.5 ms, which is 5–15 % of a LeNet step when paid every iteration for
+  values that are then dropped (benchmarks/results/overhead.md);
 - the per-epoch ``history`` that model selection reads, saved inside checkpoints so that a
   resumed run selects over its whole life;
-- a clear stop on a non-finite loss.
+- a clear stop on a non-finite loss, checked every iteration.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
+
+from dalearn.nn import WarmStartGradientReverseLayer
 
 ROLE_PREFIX = {"target_val": ("val", "tgt"), "target_test": ("test", "tgt"), "source_val": ("val", "src")}
 DEFAULT_OPTIM = {
@@ -44,6 +53,9 @@ class DomainAdaptationModule(L.LightningModule):
     """
 
     name = "base"
+    #: Log the training values on every iteration instead of only on logging iterations
+    #: (the progress bar then refreshes them every step, at the cost described above).
+    log_train_every_step = False
 
     def __init__(self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None, trade_off: float = 1.0) -> None:
         super().__init__()
@@ -55,6 +67,7 @@ class DomainAdaptationModule(L.LightningModule):
         self.num_classes = num_classes
         self.trade_off = float(trade_off)
         self.history: list[dict[str, float]] = []
+        self.grl: Optional[WarmStartGradientReverseLayer] = None
         self.eval_metrics = nn.ModuleDict()
         for role in ROLE_PREFIX:
             self.eval_metrics[role] = nn.ModuleDict({
@@ -73,14 +86,36 @@ class DomainAdaptationModule(L.LightningModule):
         """Optimiser parameter groups; extend in a subclass for extra modules (lr_mult 1)."""
         return self.classifier.get_parameters(1.0, self.optim["backbone_lr_mult"])
 
+    def warm_start_grl(
+        self, alpha: float = 1.0, lo: float = 0.0, hi: float = 1.0, max_iters: int = 1000, auto_step: bool = True
+    ) -> WarmStartGradientReverseLayer:
+        """The method's gradient reversal layer, λ(i) = 2(hi − lo)/(1 + exp(−α·i/N)) − (hi − lo) + lo
+        (:class:`dalearn.nn.WarmStartGradientReverseLayer`), kept as ``self.grl``: the base logs
+        the coefficient each iteration uses as ``train/grl_coeff``, and the iteration count is
+        saved in checkpoints. ``auto_step``: advance once per forward (DANN, CDAN); otherwise the
+        method calls ``self.grl.step()`` once per iteration (MDD)."""
+        self.grl = WarmStartGradientReverseLayer(alpha, lo, hi, max_iters, auto_step=auto_step)
+        return self.grl
+
     # ------------------------------------------------------------------ training
     def training_step(self, batch: Mapping[str, Any], batch_idx: int) -> torch.Tensor:
         x_s, y_s = batch["source"]
         x_t = batch["target"]
+        grl_coeff = self.grl.coeff if self.grl is not None else None
         losses = self.compute_losses(x_s, y_s, x_t)
         self.check_finite(losses)
+        if grl_coeff is not None:
+            losses = {**losses, "grl_coeff": grl_coeff}
         self.log_train(losses, x_s.size(0))
         return losses["loss"]
+
+    def _logging_iteration(self) -> bool:
+        """Whether Lightning writes this iteration's logged values to the logger (its own
+        rule: every ``log_every_n_steps`` iterations, and on the last one)."""
+        if self.log_train_every_step or self._trainer is None:
+            return True
+        connector = getattr(self.trainer, "_logger_connector", None)
+        return bool(getattr(connector, "should_update_logs", True))
 
     def check_finite(self, losses: Mapping[str, torch.Tensor]) -> None:
         if not torch.isfinite(losses["loss"].detach()):
@@ -90,8 +125,11 @@ class DomainAdaptationModule(L.LightningModule):
                 f"Lower optim.lr (now {self.optim['lr']}) or the method's trade_off, or check the input data"
             )
 
-    def log_train(self, losses: Mapping[str, torch.Tensor], batch_size: int) -> None:
-        for key in ("loss", "cls_loss", "transfer_loss", "domain_acc"):
+    def log_train(self, losses: Mapping[str, Any], batch_size: int) -> None:
+        """Log the iteration's ``train/<key>`` values, on logging iterations only."""
+        if not self._logging_iteration():
+            return
+        for key in ("loss", "cls_loss", "transfer_loss", "domain_acc", "grl_coeff"):
             if key in losses and losses[key] is not None:
                 value = losses[key].detach() if torch.is_tensor(losses[key]) else torch.tensor(float(losses[key]))
                 self.log(f"train/{key}", value, prog_bar=key in ("loss", "domain_acc"), batch_size=batch_size)

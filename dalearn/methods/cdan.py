@@ -11,7 +11,7 @@ from torch import nn
 
 from dalearn.losses import ConditionalDomainAdversarialLoss
 from dalearn.methods.base import DomainAdaptationModule, cross_entropy, split_batch
-from dalearn.nn import DomainDiscriminator, ImageClassifier, WarmStartGradientReverseLayer, bottleneck
+from dalearn.nn import DomainDiscriminator, ImageClassifier, bottleneck
 
 
 class CDAN(DomainAdaptationModule):
@@ -29,7 +29,7 @@ class CDAN(DomainAdaptationModule):
         self.classifier = ImageClassifier(backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim)
         in_feature = randomized_dim if randomized else bottleneck_dim * num_classes
         self.discriminator = DomainDiscriminator(in_feature, hidden_size)
-        self.grl = WarmStartGradientReverseLayer(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=True)
+        self.warm_start_grl(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=True)
         self.adversarial = ConditionalDomainAdversarialLoss(
             self.discriminator, entropy_conditioning=entropy_conditioning, randomized=randomized,
             num_classes=num_classes, features_dim=bottleneck_dim, randomized_dim=randomized_dim, grl=self.grl,
@@ -39,7 +39,6 @@ class CDAN(DomainAdaptationModule):
         return super().parameter_groups() + [{"params": list(self.discriminator.parameters()), "lr_mult": 1.0}]
 
     def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
-        self.log("train/grl_coeff", self.grl.coeff, batch_size=x_s.size(0))
         logits, features = self.classifier(torch.cat([x_s, x_t]))
         y_s_hat, y_t_hat = split_batch(logits, x_s.size(0))
         f_s, f_t = split_batch(features, x_s.size(0))

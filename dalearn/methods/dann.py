@@ -10,7 +10,7 @@ from torch import nn
 
 from dalearn.losses import DomainAdversarialLoss
 from dalearn.methods.base import DomainAdaptationModule, cross_entropy, split_batch
-from dalearn.nn import DomainDiscriminator, ImageClassifier, WarmStartGradientReverseLayer, bottleneck
+from dalearn.nn import DomainDiscriminator, ImageClassifier, bottleneck
 
 
 class DANN(DomainAdaptationModule):
@@ -27,14 +27,13 @@ class DANN(DomainAdaptationModule):
         super().__init__(backbone, num_classes, optim, trade_off)
         self.classifier = ImageClassifier(backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim)
         self.discriminator = DomainDiscriminator(bottleneck_dim, hidden_size)
-        self.grl = WarmStartGradientReverseLayer(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=True)
+        self.warm_start_grl(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=True)
         self.adversarial = DomainAdversarialLoss(self.discriminator, grl=self.grl)
 
     def parameter_groups(self) -> list[dict]:
         return super().parameter_groups() + [{"params": list(self.discriminator.parameters()), "lr_mult": 1.0}]
 
     def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
-        self.log("train/grl_coeff", self.grl.coeff, batch_size=x_s.size(0))
         logits, features = self.classifier(torch.cat([x_s, x_t]))
         y_s_hat, _ = split_batch(logits, x_s.size(0))
         f_s, f_t = split_batch(features, x_s.size(0))

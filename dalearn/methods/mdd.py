@@ -11,7 +11,7 @@ from torch import nn
 
 from dalearn.losses import MarginDisparityDiscrepancy
 from dalearn.methods.base import DomainAdaptationModule, cross_entropy, split_batch
-from dalearn.nn import MDDClassifier, WarmStartGradientReverseLayer
+from dalearn.nn import MDDClassifier
 
 
 class MDD(DomainAdaptationModule):
@@ -26,12 +26,11 @@ class MDD(DomainAdaptationModule):
         grl_alpha: float = 1.0, grl_lo: float = 0.0, grl_hi: float = 0.1, grl_max_iters: int = 1000,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off)
-        self.grl = WarmStartGradientReverseLayer(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=False)
+        self.warm_start_grl(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=False)
         self.classifier = MDDClassifier(backbone, num_classes, bottleneck_dim, width, grl=self.grl)
         self.mdd = MarginDisparityDiscrepancy(margin)
 
     def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
-        self.log("train/grl_coeff", self.grl.coeff, batch_size=x_s.size(0))
         logits, logits_adv, _ = self.classifier(torch.cat([x_s, x_t]))
         y_s_hat, y_t_hat = split_batch(logits, x_s.size(0))
         y_s_adv, y_t_adv = split_batch(logits_adv, x_s.size(0))

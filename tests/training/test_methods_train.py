@@ -84,3 +84,25 @@ def test_cdan_discriminator_sees_classes_times_features(train_cfg):
     x = torch.rand(4, 3, 28, 28)
     model.compute_losses(x, torch.arange(4), torch.rand(4, 3, 28, 28))
     assert seen == [torch.Size([8, 10 * 32])]
+
+
+@pytest.mark.parametrize("method", ["dann", "mcd"])
+def test_training_values_are_logged_only_on_logging_iterations(train_cfg, monkeypatch, method):
+    """6 iterations with log_every_n_steps=3: train/* is logged on iterations 3 and 6 only (not
+    on the other 4, whose values Lightning would drop), and the CSV holds exactly those rows."""
+    from dalearn.methods.base import DomainAdaptationModule
+
+    calls = []
+    original = DomainAdaptationModule.log
+
+    def counting_log(self, name, *args, **kwargs):
+        if name.startswith("train/"):
+            calls.append((self.trainer.fit_loop.epoch_loop._batches_that_stepped, name))
+        return original(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(DomainAdaptationModule, "log", counting_log)
+    cfg = train_cfg([f"method={method}", "data.iters_per_epoch=6", "trainer.log_every_n_steps=3"])
+    train(cfg)
+    assert sorted({iteration for iteration, name in calls if name == "train/loss"}) == [2, 5]
+    assert len([1 for _, name in calls if name == "train/loss"]) == 2
+    assert len(logged(Path(cfg.paths.run_dir), "train/loss")) == 2
