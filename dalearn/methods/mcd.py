@@ -108,10 +108,13 @@ class MCD(DomainAdaptationModule):
         with torch.no_grad():
             features = self.classifier.backbone(x)
         cls_b, balance_b, disc_b = self._terms(features, y_s)
-        self._minimise(cls_b + w * balance_b - lam * disc_b, opt_f)
+        loss_b = cls_b + w * balance_b - lam * disc_b
+        self.check_finite({"loss": loss_b, "cls_loss": cls_b, "transfer_loss": disc_b})
+        self._minimise(loss_b, opt_f)
 
         for _ in range(self.num_k):
             _, _, discrepancy = self._terms(self.classifier.backbone(x), y_s)
+            self.check_finite({"loss": lam * discrepancy, "transfer_loss": discrepancy})
             self._minimise(lam * discrepancy, opt_g)
 
         for scheduler in self.lr_schedulers():
