@@ -87,6 +87,11 @@ def _transfer(url: str, part: Path, timeout: float, log: Callable[[str], None]) 
         if have and response.status == 206 and start == have:
             mode = "ab"
             log(f"  resuming at {have / 2**20:.1f} MiB")
+        elif response.status == 206:
+            part.unlink(missing_ok=True)
+            raise _TransferError(
+                f"the server sent bytes from {start} when asked for {have}-; restarting from zero", retry=True
+            )
         else:
             mode, have = "wb", 0
             length = response.headers.get("Content-Length")
@@ -258,10 +263,11 @@ def download_dataset(
             log(f"  {resource.archive}: {archive.stat().st_size} bytes, sha256 {digest}")
             try:
                 extract(archive, root, resource.folder)
-            except DownloadError:
+            except DownloadError as error:
                 if fetched:
                     archive.unlink()
-                raise
+                    raise
+                raise DownloadError(f"{error}; delete or replace {archive} (it was there before this run)") from None
             if not keep_archives:
                 archive.unlink()
             added.append(resource.folder)

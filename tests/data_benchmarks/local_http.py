@@ -1,6 +1,6 @@
 """A local HTTP server on 127.0.0.1 for the downloader tests: serves in-memory files, honours
-``Range: bytes=N-`` (or ignores it, on request), can cut a transfer halfway once, and records
-every request it saw."""
+``Range: bytes=N-`` (or ignores it, or answers a range with the whole file as a 206 from byte
+0, on request), can cut a transfer halfway once, and records every request it saw."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ class ServerState:
     files: dict[str, bytes] = field(default_factory=dict)
     interrupt_once: set[str] = field(default_factory=set)
     ranges: bool = True
+    range_from_zero: bool = False
     requests: list[tuple[str, str | None]] = field(default_factory=list)
 
 
@@ -32,7 +33,7 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             data = state.files[name]
             start = 0
             if range_header and state.ranges and range_header.startswith("bytes="):
-                start = int(range_header[len("bytes="):].split("-", 1)[0])
+                start = 0 if state.range_from_zero else int(range_header[len("bytes="):].split("-", 1)[0])
                 if start >= len(data):
                     self.send_error(416, "Range Not Satisfiable")
                     return

@@ -93,6 +93,21 @@ def test_server_without_range_support_restarts_from_zero(office31_archives, tmp_
     assert leftovers(tmp_path) == []
 
 
+def test_a_partial_reply_from_another_offset_is_not_appended(office31_archives, tmp_path):
+    """A 206 whose Content-Range does not start where the .part ends would splice two
+    offsets into one file of the announced length; the downloader restarts from zero."""
+    state = ServerState(files=dict(office31_archives), range_from_zero=True)
+    (tmp_path / "webcam.tgz.part").write_bytes(office31_archives["webcam.tgz"][:100])
+    messages = []
+    with LocalServer(state) as url:
+        download_dataset(get_benchmark("office31"), tmp_path, mirror=url, folders=["webcam"], retries=1,
+                         log=messages.append)
+    assert [rng for _, rng in state.requests] == ["bytes=100-", None]
+    assert any("sent bytes from 0 when asked for 100-" in m for m in messages)
+    assert len(list((tmp_path / "webcam" / "images").rglob("*.jpg"))) == 6
+    assert leftovers(tmp_path) == []
+
+
 def test_checksum_mismatch_deletes_download_and_extracts_nothing(office31_archives, tmp_path, capsys):
     state = ServerState(files=dict(office31_archives))
     root = tmp_path / "office31"
