@@ -7,8 +7,11 @@ Files (see :mod:`dalearn.drift.generator` for the columns):
 
 An existing destination is replaced only with ``overwrite=True`` and only when it is empty or
 is itself a generator output (it holds ``input_mapping.parquet``): an unrelated folder is never
-deleted. The old folder is moved aside, the new one renamed in, then the old one removed, so
-the destination path never holds a partial output. Zip entries carry a fixed date so the same
+deleted; the destination is checked again just before the rename, so an output another
+process wrote meanwhile is not replaced without ``overwrite``. The old folder is moved aside,
+the new one renamed in (the old one is put back if that fails), then the old one removed, so
+the destination path never holds a partial output. Parent folders created for the output are
+removed again when the call fails. Zip entries carry a fixed date so the same
 images give a byte-identical archive.
 """
 
@@ -85,6 +88,8 @@ class AtomicOutput:
 
     def __init__(self, destination: Path, overwrite: bool) -> None:
         self.destination = check_destination(destination, overwrite)
+        self.overwrite = overwrite
+        self._created_parents = [p for p in reversed(self.destination.parents) if not p.exists()]
         self.destination.parent.mkdir(parents=True, exist_ok=True)
         self.temporary = self.destination.parent / f".{self.destination.name}.tmp-{uuid.uuid4().hex[:12]}"
         self.temporary.mkdir()
@@ -100,6 +105,10 @@ class AtomicOutput:
             self._zip = None
         if self.temporary.exists():
             shutil.rmtree(self.temporary)
+        if not self.destination.exists():
+            for parent in reversed(self._created_parents):
+                if parent.is_dir() and not any(parent.iterdir()):
+                    parent.rmdir()
 
     def add_image(self, name: str, data: bytes) -> None:
         """Store one encoded image in the zip under ``name`` (names must be unique)."""
@@ -115,14 +124,24 @@ class AtomicOutput:
         (self.temporary / name).write_text(json.dumps(content, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
     def commit(self) -> Path:
-        """Close the zip and move the finished folder to the destination."""
+        """Close the zip and move the finished folder to the destination.
+
+        The destination is checked again (another process may have written there while
+        this one generated): without ``overwrite`` nothing that appeared meanwhile is
+        replaced. If the final rename fails, the previous output is put back."""
         self._zip.close()
         self._zip = None
+        check_destination(self.destination, self.overwrite)
         old = None
         if self.destination.exists():
             old = self.destination.parent / f".{self.destination.name}.old-{uuid.uuid4().hex[:12]}"
             self.destination.rename(old)
-        self.temporary.rename(self.destination)
+        try:
+            self.temporary.rename(self.destination)
+        except OSError:
+            if old is not None:
+                old.rename(self.destination)
+            raise
         if old is not None:
             shutil.rmtree(old)
         return self.destination

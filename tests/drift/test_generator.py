@@ -187,14 +187,30 @@ def test_failure_midway_writes_nothing_and_keeps_the_stream(tree: Path, tmp_path
 
     monkeypatch.setattr("dalearn.drift.generator.encode_png", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        gen.sample(6, tmp_path / "out")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["input"], "no output and no temporary folder"
+        gen.sample(6, tmp_path / "new" / "folders" / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input"], "no output, no temporary or parent folder"
     monkeypatch.setattr("dalearn.drift.generator.encode_png", real_encode)
     gen.sample(6, tmp_path / "out")
     fresh = ImageDatasetGenerator(seed=4, input_path=tree, batch_size=2)
     fresh.add_abrupt_drift(NOISE)
     fresh.sample(6, tmp_path / "fresh")
     assert (tmp_path / "out" / "sampled_images.zip").read_bytes() == (tmp_path / "fresh" / "sampled_images.zip").read_bytes()
+
+
+def test_an_output_that_appears_while_generating_is_not_replaced(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    gen = ImageDatasetGenerator(seed=0, input_path=tree)
+    real_commit = drift_output.AtomicOutput.commit
+
+    def racing_commit(self):
+        self.destination.mkdir()
+        (self.destination / "input_mapping.parquet").write_text("another process's output")
+        return real_commit(self)
+
+    monkeypatch.setattr(drift_output.AtomicOutput, "commit", racing_commit)
+    with pytest.raises(FileExistsError, match="already exists"):
+        gen.sample(3, tmp_path / "out")
+    assert (tmp_path / "out" / "input_mapping.parquet").read_text() == "another process's output"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["input", "out"]
 
 
 def test_bad_input_raises_and_writes_nothing(tree: Path, tmp_path: Path) -> None:
