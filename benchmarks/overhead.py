@@ -61,7 +61,7 @@ NO_PROGRESS_BAR = "trainer.enable_progress_bar=false"
 # Every per-step callback and the logger off; the epoch seeder stays (it runs once per epoch,
 # and without it the Lightning run would draw other dropout masks than its bare twin).
 WITHOUT_CALLBACKS = (
-    "~callbacks.model_checkpoint", "~callbacks.run_recorder", "~callbacks.lr_monitor", "~logger",
+    "~callbacks.model_checkpoint", "~callbacks.run_recorder", "~callbacks.lr_monitor", "~callbacks.domain_gap", "~logger",
     "+trainer.enable_checkpointing=false",
 )
 PROGRESS_BAR_EVERY_10 = (
