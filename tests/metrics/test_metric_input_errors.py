@@ -101,3 +101,32 @@ def test_domain_gap_errors():
     with pytest.raises(ValueError, match="NaN or infinite values in 1 of 8 rows"):
         gap.update(bad)
     assert gap.count.item() == 8
+
+
+def test_jmmd_compute_before_update_and_non_finite_rows():
+    with pytest.raises(ValueError, match="before any update"):
+        JointMaximumMeanDiscrepancy(num_layers=2).compute()
+    metric = JointMaximumMeanDiscrepancy(num_layers=2)
+    target = [torch.randn(8, 4), torch.randn(8, 3)]
+    target[1][5, 2] = float("nan")
+    with pytest.raises(ValueError, match=r"target_features\[1\] contains NaN or infinite values in 1 of 8 rows \(rows 5\)"):
+        metric.update([torch.randn(8, 4), torch.randn(8, 3)], target)
+    with pytest.raises(ValueError, match="before any update"):
+        metric.compute()
+
+
+def test_domain_adversarial_accuracy_input_errors():
+    from dalearn.metrics import DomainAdversarialAccuracy
+    from dalearn.nn import DomainDiscriminator
+
+    metric = DomainAdversarialAccuracy(DomainDiscriminator(in_feature=4, hidden_size=8))
+    with pytest.raises(ValueError, match=r"needs at least one source and one target row; call update\(source, target\)"):
+        metric.compute()
+    source = torch.randn(8, 4)
+    source[2, 0] = float("inf")
+    with pytest.raises(ValueError, match=r"source contains NaN or infinite values in 1 of 8 rows \(rows 2\)"):
+        metric.update(source, torch.randn(8, 4))
+    with pytest.raises(ValueError, match="feature dimension mismatch.*target has 5 features"):
+        metric.update(torch.randn(8, 4), torch.randn(8, 5))
+    with pytest.raises(ValueError, match="source_label must be 0 or 1"):
+        DomainAdversarialAccuracy(DomainDiscriminator(in_feature=4, hidden_size=8), source_label=2)
