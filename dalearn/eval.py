@@ -33,7 +33,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Evaluate ``cfg.ckpt_path``; returns ``{"checkpoint", "data", "results"}``."""
     ckpt = Path(cfg.ckpt_path)
     if not ckpt.is_file():
-        raise FileNotFoundError(f"ckpt_path={ckpt} does not exist")
+        raise FileNotFoundError(
+            f"ckpt_path={ckpt} does not exist; pass a checkpoint a run wrote, e.g. "
+            f"outputs/runs/<data>/<method>/seed<k>-<hash>/checkpoints/best.ckpt"
+        )
     run_config = Path(cfg.run_config) if cfg.get("run_config") else _run_config(ckpt.resolve().parent.parent)
     if not run_config.is_file():
         raise FileNotFoundError(

@@ -40,7 +40,10 @@ def _checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[str]:
     if cfg.get("ckpt_path"):
         path = Path(cfg.ckpt_path)
         if not path.is_file():
-            raise FileNotFoundError(f"ckpt_path={path} does not exist")
+            raise FileNotFoundError(
+                f"ckpt_path={path} does not exist; give a checkpoint file (a run's checkpoints/last.ckpt or "
+                f"best.ckpt), or pass resume=true to continue this run from {run.checkpoints / 'last.ckpt'}"
+            )
         return str(path)
     found = run.resumable_checkpoint()
     if cfg.get("resume"):

@@ -71,3 +71,20 @@ def test_source_validation_needs_a_source_holdout(train_cfg, tmp_path):
     with pytest.raises(ValueError, match=r"selection=src_val .* data.source_holdout=0"):
         train(cfg)
     assert not (tmp_path / "src-val-run").exists()
+
+
+def test_missing_checkpoint_to_resume_from_says_what_to_pass(train_cfg, tmp_path):
+    cfg = train_cfg([f"ckpt_path={tmp_path / 'nope.ckpt'}"], name="ckpt-run")
+    with pytest.raises(FileNotFoundError, match=r"nope.ckpt does not exist; give a checkpoint file .*resume=true"):
+        train(cfg)
+    assert not (tmp_path / "ckpt-run" / "config.yaml").exists()
+
+
+def test_evaluating_a_missing_checkpoint_says_what_to_pass(tmp_path):
+    from omegaconf import OmegaConf
+
+    from dalearn.eval import evaluate
+
+    cfg = OmegaConf.create({"ckpt_path": str(tmp_path / "nope.ckpt")})
+    with pytest.raises(FileNotFoundError, match=r"does not exist; pass a checkpoint a run wrote, e\.g\. .*best\.ckpt"):
+        evaluate(cfg)
