@@ -87,7 +87,10 @@ class DriftedImageFolder(Dataset):
         self.labels = torch.tensor([by_id[i] for i in self.sample_ids], dtype=torch.long)
         metadata_path = self.path / METADATA_NAME
         metadata = json.loads(metadata_path.read_text(encoding="utf-8")) if metadata_path.is_file() else {}
-        num_labels = int(self.labels.max()) + 1 if len(self.labels) else 0
+        # The label space is the generator's (metadata), not the largest label that happens to
+        # be sampled: a small sample missing the last class still has every class.
+        known = [int(label) for label in metadata.get("labels", {}).values()]
+        num_labels = max([*known, int(self.labels.max()) if len(self.labels) else -1]) + 1
         self.classes = label_names(metadata, num_labels)
         self._zip_path = self.path / ZIP_NAME
         self._folder = self.path / EXTRACTED_NAME

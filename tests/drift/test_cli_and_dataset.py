@@ -123,3 +123,10 @@ def test_training_on_a_generated_target(tmp_path: Path) -> None:
     assert objects["datamodule"].target["train"].path == tmp_path / "drifted"
     assert len(objects["datamodule"].target["train"]) == 120
     assert 0.0 <= metrics["tgt_acc"] <= 1.0 and (tmp_path / "run" / "metrics.json").is_file()
+
+
+def test_reader_keeps_the_generator_label_space_for_a_small_sample(tree: Path, tmp_path: Path) -> None:
+    generate(_drift_cfg(f"input.path={tree}", f"output_path={tmp_path / 'one'}", "num_samples=1"))
+    data = DriftedImageFolder(tmp_path / "one")
+    assert data.targets[0] < len(CLASSES) - 1, "the sample should miss the last class for this test to bite"
+    assert data.classes == list(CLASSES)
