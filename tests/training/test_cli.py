@@ -48,3 +48,20 @@ def test_multirun_sweep_over_methods_and_seeds(tmp_path):
         ("dann", "seed0"), ("dann", "seed1"), ("mdd", "seed0"), ("mdd", "seed1"),
     ]
     assert result.stdout.count("results saved in") == 4
+
+
+@pytest.mark.slow
+def test_every_other_method_trains_from_the_command_line(tmp_path):
+    """The methods the tests above do not run through the console script (cdan, dann, mdd
+    are): one multirun over the rest, each with finite logged losses."""
+    import csv
+    import math
+
+    methods = ["source_only", "dan", "jan", "mcd"]
+    result = cli("dalearn-train", "-m", *FAST, f"method={','.join(methods)}", cwd=tmp_path)
+    assert result.stdout.count("results saved in") == len(methods)
+    for method in methods:
+        (log,) = tmp_path.glob(f"outputs/multirun/digits_clean2drift/{method}/seed0-*/logs/version_*/metrics.csv")
+        with log.open() as handle:
+            losses = [float(row["train/loss"]) for row in csv.DictReader(handle) if row.get("train/loss")]
+        assert len(losses) == 3 and all(math.isfinite(v) for v in losses), (method, losses)
