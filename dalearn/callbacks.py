@@ -28,14 +28,15 @@ class RunRecorder(L.Callback):
     """At the end of fitting, rank 0 writes ``metrics.json`` (selection applied to the
     module's history) and then the ``done`` marker."""
 
-    def __init__(self, run_dir: str, selection: str) -> None:
+    def __init__(self, run_dir: str, selection: str, oracle_metric: str = "val/tgt_acc") -> None:
         self.run = RunDirectory(run_dir)
         self.selection = selection
+        self.oracle_metric = oracle_metric
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.global_rank != 0 or trainer.interrupted or not pl_module.history:
             return
-        metrics = summarize(pl_module.history, self.selection)
+        metrics = summarize(pl_module.history, self.selection, self.oracle_metric)
         metrics["method"] = getattr(pl_module, "name", type(pl_module).__name__)
         metrics["epochs"] = trainer.max_epochs
         self.run.write_metrics(metrics)
