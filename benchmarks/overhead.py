@@ -445,7 +445,7 @@ def report(meta: dict[str, Any], summaries: dict[str, dict], ablations: dict[str
         f"Setup: {meta['steps']} timed steps per fit after {meta['warmup']} warm-up steps, {meta['rounds']} rounds "
         "per method; the `digits` offline data (32 source + 32 target 28×28 images per step), `lenet` backbone, "
         "each method's default config. Lightning path: `build_model` + `build_trainer` from the composed "
-        "`conf/train.yaml` — every `self.log` call, the checkpoint / epoch-seeder / run-recorder / LR-monitor "
+        "`conf/train.yaml` — the training `self.log` calls (on logging iterations), the checkpoint / epoch-seeder / run-recorder / LR-monitor / domain-gap "
         "callbacks and the CSV logger (`log_every_n_steps=10`); progress bar off, and on (`+pbar`, TQDM into "
         "`/dev/null`). Bare path: the method's `compute_losses` (MCD: its A, B, 4 × C steps) + backward + "
         "optimizer and scheduler steps from the model's own `configure_optimizers()`, on the same DataModule "

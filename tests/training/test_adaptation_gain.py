@@ -3,10 +3,12 @@ same digits rotated, lower-contrast and noisy), DANN beats Source-Only on held-o
 images by a clear margin, averaged over seeds.
 
 Both train with the default budget (10 epochs × 100 iterations, LeNet from scratch) and are
-judged at their last epoch (``selection=last``: no target labels choose anything). The
-target numbers are measured on the digits test split, 539 images that no run trains on.
-The committed offline benchmark (benchmarks/RESULTS.md) measured DANN 6–7 points above
-Source-Only on this task; the test asks for 3.
+judged at the epoch chosen on the held-out *source* split (``selection=src_val``: no target
+label chooses anything; the last epoch is not used because adversarial training can dip at
+any epoch — one of the benchmark's DANN seeds lost 20 points in its final epoch). The target
+numbers are measured on the digits test split, 539 images that no run trains on. The
+committed offline benchmark (benchmarks/RESULTS.md) measured DANN 5.3 points above
+Source-Only on this task with this rule (3 seeds); the test asks for 3 over seeds 0 and 1.
 """
 
 from __future__ import annotations
@@ -23,13 +25,13 @@ MARGIN = 0.03
 
 def _target_accuracy(train_cfg, method: str, seed: int) -> float:
     cfg = train_cfg(
-        [f"method={method}", "data.task=clean2drift", "selection=last", f"seed={seed}",
+        [f"method={method}", "data.task=clean2drift", "selection=src_val", f"seed={seed}",
          "trainer.enable_progress_bar=false", "cpu_threads=1"],
         name=f"{method}-{seed}", fast=False,
     )
     metrics, objects = train(cfg)
     datamodule = objects["datamodule"]
-    assert metrics["selection"] == "last" and metrics["epoch"] == cfg.trainer.max_epochs - 1
+    assert metrics["selection"] == "src_val" and len(metrics["history"]) == cfg.trainer.max_epochs
     assert datamodule.target["test"] is not datamodule.target["train"]
     assert len(datamodule.target["test"]) == 539
     return metrics["tgt_acc"]
