@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,12 @@ def build(node: Any, **kwargs: Any) -> Any:
         if key and hasattr(cause, "add_note"):
             cause.add_note(f"(raised while building the config node {key.group(1)})")
         raise cause from None
+
+
+def quiet_known_warnings() -> None:
+    """Silence warnings the command-line user can do nothing about: Lightning's use of a
+    torch pytree API that torch ≥ 2.10 deprecates (printed once per run otherwise)."""
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)")
 
 
 def _run_hash_resolver(*, _root_: DictConfig) -> str:

@@ -17,7 +17,7 @@ import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.config import CONFIG_DIR, build
+from dalearn.config import CONFIG_DIR, build, quiet_known_warnings
 from dalearn.rundir import atomic_write_text
 from dalearn.train import build_model
 
@@ -65,6 +65,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
 def main(cfg: DictConfig) -> None:
+    quiet_known_warnings()
     evaluate(cfg)
 
 

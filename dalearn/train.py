@@ -18,7 +18,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from dalearn.checkpoint_io import AtomicCheckpointIO
-from dalearn.config import CONFIG_DIR, build
+from dalearn.config import CONFIG_DIR, build, quiet_known_warnings
 from dalearn.rundir import RunDirectory, atomic_write_text
 
 
@@ -163,6 +163,7 @@ def _print_summary(cfg: DictConfig, metrics: dict[str, Any], run: RunDirectory) 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> float:
+    quiet_known_warnings()
     if cfg.get("print_config"):
         print(OmegaConf.to_yaml(cfg, resolve=True))
     metrics, _ = train(cfg)
