@@ -6,7 +6,7 @@ import lightning as L
 from lightning.fabric.utilities.seed import seed_everything
 
 from dalearn.rundir import RunDirectory
-from dalearn.selection import summarize
+from dalearn.selection import RULES, summarize
 
 
 class EpochSeeder(L.Callback):
@@ -28,7 +28,7 @@ class RunRecorder(L.Callback):
     """At the end of fitting, rank 0 writes ``metrics.json`` (selection applied to the
     module's history) and then the ``done`` marker."""
 
-    def __init__(self, run_dir: str, selection: str, oracle_metric: str = "val/tgt_acc") -> None:
+    def __init__(self, run_dir: str, selection: str, oracle_metric: str = RULES["oracle"]) -> None:
         self.run = RunDirectory(run_dir)
         self.selection = selection
         self.oracle_metric = oracle_metric
