@@ -1,0 +1,26 @@
+"""File and console utilities shared by every layer (standard library and tqdm only).
+
+- :mod:`dalearn.io.atomic` — write a file or a folder so that a reader never sees it half
+  written, and remove what a killed writer left behind;
+- :mod:`dalearn.io.progress` — a progress bar in a terminal, a line every few percent in a log.
+"""
+
+from dalearn.io.atomic import (
+    atomic_directory,
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    remove_stale_temporaries,
+)
+from dalearn.io.progress import progress
+
+__all__ = [
+    "atomic_directory",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "progress",
+    "remove_stale_temporaries",
+]

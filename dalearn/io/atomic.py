@@ -1,0 +1,126 @@
+"""Atomic writes: every file dalearn writes goes through here.
+
+A file is written under a temporary name in its destination folder and renamed over the
+destination when it is complete (``os.replace`` is atomic on POSIX file systems), so a
+reader — or a run killed mid-write — sees the old file or the new one, never half of one.
+A write that fails removes its temporary file.
+
+Temporary names carry the writer's host and process id (``.<name>.<host>.<pid>.<random>.tmp``),
+so that :func:`remove_stale_temporaries` can tell the leftovers of a process that was killed
+(SIGKILL leaves them) from the files of a writer that is still alive, and delete only the former.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+TEMP_SUFFIX = ".tmp"
+
+
+def _host() -> str:
+    return socket.gethostname().replace(".", "_") or "host"
+
+
+def _temporary_prefix(path: Path) -> str:
+    return f".{path.name}.{_host()}.{os.getpid()}."
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on a clean exit it replaces ``path``.
+
+    For writers that want a file name (``figure.savefig``, ``torch.save``, ``pyarrow``)::
+
+        with atomic_path(out / "plot.png") as partial:
+            figure.savefig(partial, format="png")
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMP_SUFFIX)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as partial:
+        partial.write_bytes(data)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_path(path) as partial:
+        partial.write_text(text, encoding="utf-8")
+
+
+def atomic_write_json(path: str | os.PathLike, data: Any) -> None:
+    """Write ``data`` as indented, key-sorted JSON (with a final newline) atomically."""
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``path``; on a clean exit it is renamed to
+    ``path`` (which must not exist then, or be an empty folder). On failure it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMP_SUFFIX))
+    try:
+        yield staging
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+        os.replace(staging, path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files and folders in ``folder`` that a writer of this host left
+    behind and that no live process owns (the writer was killed). Returns what was removed.
+
+    Temporaries of other hosts (a shared file system) are left alone: their owner cannot be
+    checked from here.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    host = _host()
+    for entry in folder.iterdir():
+        name = entry.name
+        if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+            continue
+        parts = name[: -len(TEMP_SUFFIX)].split(".")
+        if len(parts) < 4 or parts[-3] != host or not parts[-2].isdigit():
+            continue
+        if _pid_alive(int(parts[-2])):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
