@@ -128,7 +128,7 @@ def compose(overrides: list[str], run_dir: Path):
     from hydra import initialize_config_dir
     from omegaconf import open_dict
 
-    from dalearn.config import CONFIG_DIR
+    from dalearn.run.config import CONFIG_DIR
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = hydra_compose(config_name="train", overrides=overrides)
@@ -141,7 +141,7 @@ def train_once(cfg, warmup: int) -> dict[str, float]:
     """Train ``cfg`` (one epoch of warm-up + timed steps) and return the timings."""
     from omegaconf import open_dict
 
-    from dalearn.train import train
+    from dalearn.run.training import train
 
     with open_dict(cfg):
         cfg.callbacks.step_timer = {"_target_": f"{StepTimer.__module__}.StepTimer", "warmup": warmup}

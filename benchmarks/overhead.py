@@ -15,7 +15,7 @@ samplers and seeds, so the same batches, and fetching costs the same on both pat
 per iteration the method's ``compute_losses`` + ``backward`` + ``step`` + ``scheduler.step`` +
 ``zero_grad`` — for MCD the A, B and ``num_k`` × C steps of its ``training_step`` on its two
 optimizers. Its ``self.log`` is a no-op. Both paths create their loader iterators, then seed
-as :class:`dalearn.callbacks.EpochSeeder` does (Lightning's order), so their dropout draws
+as :class:`dalearn.run.callbacks.EpochSeeder` does (Lightning's order), so their dropout draws
 match and they compute bit-identical weights; the report checks it.
 
 Interleaving, step by step: a callback runs one bare step of a twin model (its own batches,
@@ -53,8 +53,8 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 import lightning as L
 import torch
 
-from dalearn.callbacks import EpochSeeder
-from dalearn.train import build_model, build_trainer
+from dalearn.run.callbacks import EpochSeeder
+from dalearn.run.factory import build_model, build_trainer
 
 METHODS = ("source_only", "dann", "dan", "jan", "cdan", "mcd", "mdd")
 NO_PROGRESS_BAR = "trainer.enable_progress_bar=false"
@@ -93,7 +93,7 @@ def compose(method: str, iterations: int, run_dir: Path, overrides: Iterable[str
     from hydra import initialize_config_dir
     from omegaconf import open_dict
 
-    from dalearn.config import CONFIG_DIR
+    from dalearn.run.config import CONFIG_DIR
 
     everything = [f"method={method}", "trainer.max_epochs=1", f"data.iters_per_epoch={iterations}", f"seed={seed}",
                   *overrides]

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from dalearn.rundir import atomic_write_text
+from dalearn.io import atomic_write_text
 from dalearn.tables import FORMATS, CollectError, Table, build_tables, plot_table, read_grids, read_runs, to_markdown
 
 

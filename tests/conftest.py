@@ -19,7 +19,7 @@ def compose_train(overrides: list[str], run_dir) -> "DictConfig":
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict
 
-    from dalearn.config import CONFIG_DIR
+    from dalearn.run.config import CONFIG_DIR
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = compose(config_name="train", overrides=list(overrides))

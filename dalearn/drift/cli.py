@@ -12,7 +12,7 @@ from typing import Any
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.config import CONFIG_DIR
+from dalearn.run.config import CONFIG_DIR
 from dalearn.drift.generator import GeneratedSet, ImageDatasetGenerator
 from dalearn.drift.transforms import TransformInfo
 

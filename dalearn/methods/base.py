@@ -1,20 +1,29 @@
 """The shared base of every method: optimisation, schedule, evaluation, logging, history.
 
-A method subclass states only what differs (DomainBed style): it builds its modules in
-``__init__`` and implements :meth:`DomainAdaptationModule.compute_losses` for one training
-iteration, returning a dict with ``loss`` (what is minimised), ``cls_loss``, ``transfer_loss``
-and optionally ``domain_acc``. Everything else lives here:
+A method subclass states only what differs (DomainBed style). The contract, in code:
 
-- parameter groups — backbone at ``backbone_lr_mult × lr``, the rest at ``lr`` (the method's
-  :meth:`parameter_groups` lists extra modules such as discriminators);
-- SGD with Nesterov momentum and the per-iteration schedule lr_i = lr · (1 + γ·i)^(−decay);
+- ``__init__`` builds the method's modules and sets ``self.classifier``: a module whose
+  ``predict(x)`` gives class logits and whose ``get_parameters(lr_mult, backbone_lr_mult)``
+  gives its optimiser parameter groups (:class:`dalearn.nn.ImageClassifier` does both);
+  a method without one is refused when fitting starts;
+- :meth:`DomainAdaptationModule.compute_losses` (abstract) computes one training iteration
+  and returns a dict of tensors: ``loss`` (what is minimised) and any scalars worth logging
+  (``cls_loss``, ``transfer_loss``, ``domain_acc``, …) — each is logged as ``train/<key>``;
+- :meth:`DomainAdaptationModule.parameter_groups` lists extra modules (discriminators, heads).
+
+Everything else lives here:
+
+- parameter groups — backbone at ``backbone_lr_mult × lr``, the rest at ``lr``;
+- the optimiser from the config (``optim.optimizer``: a ``_partial_`` node such as
+  ``torch.optim.SGD`` with Nesterov momentum; :meth:`build_optimizer` for methods with several
+  optimisers, like MCD) and the per-iteration schedule lr_i = lr · (1 + γ·i)^(−decay);
 - evaluation on every loader of the DataModule's ``eval_roles``: top-1 accuracy and
   mean-per-class accuracy (torchmetrics, synchronised across processes);
 - the gradient-reversal warm start (:meth:`DomainAdaptationModule.warm_start_grl`): a method
   asks for one, the base logs its coefficient ``train/grl_coeff`` every logged iteration;
-- training logs (``train/loss``, ``train/cls_loss``, ``train/transfer_loss``,
-  ``train/domain_acc``, ``train/grl_coeff``) written only on the iterations whose values
-  Lightning passes to the logger (every ``trainer.log_every_n_steps``): a ``self.log`` call
+- training logs (every scalar ``compute_losses`` returns as ``train/<key>``, and
+  ``train/grl_coeff``) written only on the iterations whose values Lightning passes to the
+  logger (every ``trainer.log_every_n_steps``, and when training stops): a ``self.log`` call
   costs about 0.3–0.5 ms, which is 5–15 % of a LeNet step when paid every iteration for
   values that are then dropped (benchmarks/results/overhead.md);
 - the per-epoch ``history`` that model selection reads, saved inside checkpoints so that a
@@ -24,6 +33,7 @@ and optionally ``domain_acc``. Everything else lives here:
 
 from __future__ import annotations
 
+import abc
 import functools
 from typing import Any, Callable, Mapping, Optional
 
@@ -38,19 +48,24 @@ from dalearn.nn import WarmStartGradientReverseLayer
 ROLE_PREFIX = {"target_val": ("val", "tgt"), "target_test": ("test", "tgt"), "source_val": ("val", "src")}
 DEFAULT_OPTIM = {
     "lr": 0.01, "momentum": 0.9, "weight_decay": 1e-3, "nesterov": True,
-    "lr_gamma": 1e-3, "lr_decay": 0.75, "backbone_lr_mult": 0.1,
+    "lr_gamma": 1e-3, "lr_decay": 0.75, "backbone_lr_mult": 0.1, "optimizer": None,
 }
+PROGRESS_BAR_KEYS = ("loss", "domain_acc")
 
 
-class DomainAdaptationModule(L.LightningModule):
+class DomainAdaptationModule(L.LightningModule, abc.ABC):
     """Base LightningModule for unsupervised domain adaptation methods.
 
     Args:
         backbone: feature extractor with ``out_features``.
         num_classes: number of classes C.
-        optim: optimiser settings (keys of ``DEFAULT_OPTIM``).
+        optim: optimiser settings (keys of ``DEFAULT_OPTIM``); ``optimizer`` is a callable
+            that takes parameter groups and keyword overrides (the config's ``_partial_``
+            node); without one, SGD with ``lr``, ``momentum``, ``weight_decay``, ``nesterov``.
         trade_off: weight of the transfer loss.
     """
+
+    classifier: nn.Module
 
     name = "base"
     #: Log the training values on every iteration instead of only on logging iterations
@@ -76,8 +91,21 @@ class DomainAdaptationModule(L.LightningModule):
             })
 
     # ------------------------------------------------------------------ contract
-    # Every method defines ``compute_losses(x_s, y_s, x_t) -> dict`` (see the module docstring)
-    # and sets ``self.classifier`` (a module with ``predict`` and ``get_parameters``).
+    @abc.abstractmethod
+    def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
+        """One training iteration on a labelled source batch ``(x_s, y_s)`` and an unlabelled
+        target batch ``x_t``: ``{"loss": what is minimised, <name>: scalar to log, …}``."""
+
+    def setup(self, stage: str) -> None:
+        """Refuse a method that does not meet the contract before any work."""
+        classifier = getattr(self, "classifier", None)
+        missing = [name for name in ("predict", "get_parameters") if not callable(getattr(classifier, name, None))]
+        if classifier is None or missing:
+            raise TypeError(
+                f"method {type(self).__name__} must set self.classifier in __init__ to a module with predict(x) and "
+                f"get_parameters(lr_mult, backbone_lr_mult) (e.g. dalearn.nn.ImageClassifier); missing: {missing}"
+            )
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits for evaluation."""
         return self.classifier.predict(x)
@@ -103,6 +131,11 @@ class DomainAdaptationModule(L.LightningModule):
         x_t = batch["target"]
         grl_coeff = self.grl.coeff if self.grl is not None else None
         losses = self.compute_losses(x_s, y_s, x_t)
+        if not isinstance(losses, Mapping) or "loss" not in losses:
+            raise TypeError(
+                f"{type(self).__name__}.compute_losses must return a dict with the key 'loss', got {type(losses).__name__}"
+                + (f" with keys {sorted(losses)}" if isinstance(losses, Mapping) else "")
+            )
         self.check_finite(losses)
         if grl_coeff is not None:
             losses = {**losses, "grl_coeff": grl_coeff}
@@ -110,12 +143,15 @@ class DomainAdaptationModule(L.LightningModule):
         return losses["loss"]
 
     def _logging_iteration(self) -> bool:
-        """Whether Lightning writes this iteration's logged values to the logger (its own
-        rule: every ``log_every_n_steps`` iterations, and on the last one)."""
+        """Whether Lightning writes this iteration's logged values to the logger — its rule:
+        the iteration's 1-based number in the whole fit is a multiple of
+        ``trainer.log_every_n_steps``, or training is stopping. The number comes from the
+        fit loop's public batch progress (restored on resume)."""
         if self.log_train_every_step or self._trainer is None:
             return True
-        connector = getattr(self.trainer, "_logger_connector", None)
-        return bool(getattr(connector, "should_update_logs", True))
+        trainer = self.trainer
+        iteration = trainer.fit_loop.epoch_loop.batch_progress.total.ready
+        return iteration % max(1, int(trainer.log_every_n_steps)) == 0 or bool(trainer.should_stop)
 
     def check_finite(self, losses: Mapping[str, torch.Tensor]) -> None:
         if not torch.isfinite(losses["loss"].detach()):
@@ -129,21 +165,41 @@ class DomainAdaptationModule(L.LightningModule):
         """Log the iteration's ``train/<key>`` values, on logging iterations only."""
         if not self._logging_iteration():
             return
-        for key in ("loss", "cls_loss", "transfer_loss", "domain_acc", "grl_coeff"):
-            if key in losses and losses[key] is not None:
-                value = losses[key].detach() if torch.is_tensor(losses[key]) else torch.tensor(float(losses[key]))
-                self.log(f"train/{key}", value, prog_bar=key in ("loss", "domain_acc"), batch_size=batch_size)
+        for key, value in losses.items():
+            if value is None:
+                continue
+            if torch.is_tensor(value):
+                if value.numel() != 1:
+                    continue
+                value = value.detach()
+            elif isinstance(value, (int, float)):
+                value = torch.tensor(float(value))
+            else:
+                continue
+            self.log(f"train/{key}", value, prog_bar=key in PROGRESS_BAR_KEYS, batch_size=batch_size)
 
-    def configure_optimizers(self) -> dict:
-        groups = self.parameter_groups()
+    def build_optimizer(self, groups: list[dict], **overrides: Any) -> torch.optim.Optimizer:
+        """The configured optimiser over ``groups`` (each group's ``lr_mult`` becomes its
+        ``lr`` = ``optim.lr × lr_mult``); ``overrides`` replace configured arguments (MCD's
+        generator momentum)."""
         for group in groups:
             group["lr"] = self.optim["lr"] * group.pop("lr_mult", 1.0)
-        optimizer = torch.optim.SGD(
-            groups, lr=self.optim["lr"], momentum=self.optim["momentum"], weight_decay=self.optim["weight_decay"],
-            nesterov=self.optim["nesterov"] and self.optim["momentum"] > 0,
-        )
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_schedule(self.optim))
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        factory = self.optim["optimizer"]
+        if factory is None:
+            nesterov = self.optim["nesterov"] and self.optim["momentum"] > 0
+            factory = functools.partial(
+                torch.optim.SGD, lr=self.optim["lr"], momentum=self.optim["momentum"],
+                weight_decay=self.optim["weight_decay"], nesterov=nesterov,
+            )
+        return factory(groups, **overrides)
+
+    def build_scheduler(self, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LambdaLR:
+        """The per-iteration schedule lr_i = lr · (1 + γ·i)^(−decay) on ``optimizer``."""
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lr_schedule(self.optim))
+
+    def configure_optimizers(self) -> dict:
+        optimizer = self.build_optimizer(self.parameter_groups())
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.build_scheduler(optimizer), "interval": "step"}}
 
     # ------------------------------------------------------------------ evaluation
     def _roles(self) -> list[str]:

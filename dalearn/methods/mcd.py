@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dalearn.losses import classifier_discrepancy, entropy
-from dalearn.methods.base import DomainAdaptationModule, cross_entropy, lr_schedule, split_batch
+from dalearn.methods.base import DomainAdaptationModule, cross_entropy, split_batch
 from dalearn.nn import MCDClassifierHead
 
 
@@ -35,6 +35,14 @@ class MCDClassifier(nn.Module):
 
     def heads(self, g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.head1(g), self.head2(g)
+
+    def get_parameters(self, lr_mult: float = 1.0, backbone_lr_mult: float = 0.1) -> list[dict]:
+        """Parameter groups: G at ``backbone_lr_mult``, both heads at ``lr_mult``."""
+        heads = [*self.head1.parameters(), *self.head2.parameters()]
+        return [
+            {"params": list(self.backbone.parameters()), "lr_mult": backbone_lr_mult},
+            {"params": heads, "lr_mult": lr_mult},
+        ]
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         y1, y2 = self.heads(self.backbone(x))
@@ -62,18 +70,19 @@ class MCD(DomainAdaptationModule):
         self.generator_momentum = generator_momentum
 
     def configure_optimizers(self) -> tuple[list, list]:
-        o = self.optim
-        heads = [*self.classifier.head1.parameters(), *self.classifier.head2.parameters()]
-        opt_g = torch.optim.SGD(
-            self.classifier.backbone.parameters(), lr=o["lr"] * o["backbone_lr_mult"], momentum=self.generator_momentum,
-            weight_decay=o["weight_decay"], nesterov=o["nesterov"] and self.generator_momentum > 0,
-        )
-        opt_f = torch.optim.SGD(
-            heads, lr=o["lr"], momentum=o["momentum"], weight_decay=o["weight_decay"],
-            nesterov=o["nesterov"] and o["momentum"] > 0,
-        )
-        schedulers = [torch.optim.lr_scheduler.LambdaLR(opt, lr_schedule(o)) for opt in (opt_g, opt_f)]
-        return [opt_g, opt_f], schedulers
+        """Two configured optimisers: G (the backbone, at ``backbone_lr_mult``, with
+        ``generator_momentum``) and F1 + F2 (the heads)."""
+        generator, heads = self.classifier.get_parameters(1.0, self.optim["backbone_lr_mult"])
+        nesterov = bool(self.optim["nesterov"]) and self.generator_momentum > 0
+        opt_g = self.build_optimizer([generator], momentum=self.generator_momentum, nesterov=nesterov)
+        opt_f = self.build_optimizer([heads])
+        return [opt_g, opt_f], [self.build_scheduler(opt) for opt in (opt_g, opt_f)]
+
+    def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Step A's objective (CE1 + CE2 + w·(ent1 + ent2)) and the target discrepancy, without
+        optimising: MCD's three steps live in :meth:`training_step`."""
+        cls_loss, balance, discrepancy = self._terms(self.classifier.backbone(torch.cat([x_s, x_t])), y_s)
+        return {"loss": cls_loss + self.entropy_weight * balance, "cls_loss": cls_loss, "transfer_loss": discrepancy}
 
     def _terms(self, g: torch.Tensor, y_s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(CE1 + CE2, ent1 + ent2, discrepancy) for generator features g of cat(x_s, x_t)."""

@@ -15,7 +15,7 @@ from typing import Optional
 
 from omegaconf import OmegaConf
 
-from dalearn.config import CONFIG_DIR
+from dalearn.run.config import CONFIG_DIR
 
 GRID_FILE = "multirun.yaml"
 

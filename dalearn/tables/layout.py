@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
-from dalearn.config import split_task
+from dalearn.run.resolvers import split_task
 from dalearn.tables.grid import Grid
 from dalearn.tables.reference import DatasetInfo, dataset_info, known_datasets, method_label, method_order
 from dalearn.tables.runs import Run

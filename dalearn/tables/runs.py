@@ -17,8 +17,8 @@ from typing import Any, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.config import HASHED_KEYS  # the import also registers the ${source_domain:…} resolvers
-from dalearn.rundir import RunDirectory
+from dalearn.run.resolvers import HASHED_KEYS
+from dalearn.run.rundir import RunDirectory
 from dalearn.tables.errors import CollectError
 from dalearn.tables.reference import dataset_info
 

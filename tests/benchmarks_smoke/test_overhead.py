@@ -60,7 +60,7 @@ def test_logging_only_on_logging_steps_leaves_the_csv_log_unchanged(overhead, me
     import lightning as L
     from hydra.utils import instantiate
 
-    from dalearn.train import build_model, build_trainer
+    from dalearn.run.factory import build_model, build_trainer
 
     logs = {}
     for mode in ("every step", "all"):

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from dalearn.config import CONFIG_DIR
+from dalearn.run.config import CONFIG_DIR
 from dalearn.data.benchmarks import get_benchmark
 from dalearn.data.benchmarks.domains import DatasetNotReadyError
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
-from dalearn.train import train
+from dalearn.run.training import train
 
 METHODS = ("source_only", "dann", "dan", "jan", "cdan", "mcd", "mdd")
 # Published optimiser settings per method (lr, lr_gamma, weight decay); MCD has no schedule.

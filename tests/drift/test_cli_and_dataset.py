@@ -13,7 +13,7 @@ import torch
 from drift_helpers import CLASSES, read, zip_images
 from hydra import compose, initialize_config_dir
 
-from dalearn.config import CONFIG_DIR
+from dalearn.run.config import CONFIG_DIR
 from dalearn.drift.cli import generate
 from dalearn.drift.dataset import DriftedImageFolder
 
@@ -108,7 +108,7 @@ def test_reader_errors(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_training_on_a_generated_target(tmp_path: Path) -> None:
-    from dalearn.train import train
+    from dalearn.run.training import train
 
     generate(_drift_cfg("input.dataset=digits", "input.limit=120", f"output_path={tmp_path / 'drifted'}", "num_samples=120"))
     with initialize_config_dir(CONFIG_DIR, version_base="1.3"):

@@ -17,7 +17,7 @@ import statistics
 
 import pytest
 
-from dalearn.train import train
+from dalearn.run.training import train
 
 SEEDS = (0, 1)
 MARGIN = 0.03

@@ -9,8 +9,8 @@ import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from dalearn.config import CONFIG_DIR
-from dalearn.train import build_model
+from dalearn.run.config import CONFIG_DIR
+from dalearn.run.factory import build_model
 
 GROUPS = ["method", "data", "backbone", "optim", "trainer", "logger", "callbacks", "selection", "debug", "experiment", "benchmark"]
 

@@ -10,8 +10,8 @@ import lightning as L
 import pytest
 from omegaconf import OmegaConf
 
-from dalearn.eval import evaluate
-from dalearn.train import train
+from dalearn.run.evaluation import evaluate
+from dalearn.run.training import train
 
 
 class ShardProbe(L.Callback):

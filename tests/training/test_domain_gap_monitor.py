@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from dalearn.domain_gap_monitor import DomainGapMonitor
-from dalearn.train import train
+from dalearn.run.domain_gap_monitor import DomainGapMonitor
+from dalearn.run.training import train
 
 
 def last_logged(run_dir: Path, key: str) -> float:

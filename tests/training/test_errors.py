@@ -7,8 +7,8 @@ import sys
 
 import pytest
 import dalearn.data.offline as offline
-from dalearn.config import build
-from dalearn.train import train
+from dalearn.run.config import build
+from dalearn.run.training import train
 
 
 def run_cli(*overrides: str) -> subprocess.CompletedProcess:
@@ -83,7 +83,7 @@ def test_missing_checkpoint_to_resume_from_says_what_to_pass(train_cfg, tmp_path
 def test_evaluating_a_missing_checkpoint_says_what_to_pass(tmp_path):
     from omegaconf import OmegaConf
 
-    from dalearn.eval import evaluate
+    from dalearn.run.evaluation import evaluate
 
     cfg = OmegaConf.create({"ckpt_path": str(tmp_path / "nope.ckpt")})
     with pytest.raises(FileNotFoundError, match=r"does not exist; pass a checkpoint a run wrote, e\.g\. .*best\.ckpt"):

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from dalearn.nn import warm_start_coefficient
-from dalearn.train import build_model, train
+from dalearn.run.factory import build_model
+from dalearn.run.training import train
 
 METHODS = [
     ("source_only", []),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import lightning as L
 from lightning.fabric.utilities.seed import seed_everything
 
-from dalearn.rundir import RunDirectory
-from dalearn.selection import RULES, summarize
+from dalearn.run.rundir import RunDirectory
+from dalearn.run.selection import RULES, summarize
 
 
 class EpochSeeder(L.Callback):

@@ -5,24 +5,11 @@ Files are written to a temporary name and renamed, so a reader never sees half a
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+from dalearn.io import atomic_write_json, atomic_write_text
 
 
 class RunDirectory:
@@ -45,7 +32,7 @@ class RunDirectory:
         return json.loads(self.metrics.read_text())
 
     def write_metrics(self, metrics: dict[str, Any]) -> None:
-        atomic_write_text(self.metrics, json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+        atomic_write_json(self.metrics, metrics)
 
     def mark_done(self) -> None:
         atomic_write_text(self.done, "complete\n")

@@ -1,0 +1,89 @@
+"""Build what a run needs from its composed config: the data, the model, the trainer.
+
+Every object comes from a ``_target_`` node (:func:`dalearn.run.config.build`); the few
+decisions the config cannot express are made here and documented:
+
+- ``optim.backbone_lr_mult: auto`` — 0.1 for a pretrained backbone (fine-tuning, as in the
+  recipes), 1.0 for one trained from scratch;
+- ``channels_last`` — convolution weights stored NHWC (oneDNN's and cuDNN's preferred layout:
+  LeNet trains 1.2× and evaluates 1.6× faster on a CPU core);
+- CPU threads — each training process gets an equal share of the cores.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import lightning as L
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from dalearn.run.checkpoint_io import AtomicCheckpointIO
+from dalearn.run.config import build
+
+
+def resolve_optim(cfg: DictConfig) -> dict[str, Any]:
+    """The optimiser settings with ``optimizer`` instantiated (a partial that takes the
+    parameter groups) and ``backbone_lr_mult: auto`` decided. SGD refuses Nesterov momentum
+    without momentum, so ``momentum: 0`` turns ``nesterov`` off."""
+    optim = OmegaConf.to_container(cfg.optim, resolve=True)
+    if optim.get("backbone_lr_mult") == "auto":
+        pretrained = bool(cfg.backbone.get("pretrained")) or bool(cfg.backbone.get("weights"))
+        optim["backbone_lr_mult"] = 0.1 if pretrained else 1.0
+    if optim.get("optimizer") is not None:
+        node = cfg.optim.optimizer
+        no_momentum = node.get("momentum", 1) == 0 and node.get("nesterov")
+        optim["optimizer"] = build(node, **({"nesterov": False} if no_momentum else {}))
+    return optim
+
+
+def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
+    """The configured ``data`` node."""
+    return build(cfg.data)
+
+
+def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
+    """The configured method on the configured backbone."""
+    backbone = build(cfg.backbone)
+    method = OmegaConf.to_container(cfg.method, resolve=True)
+    method.pop("name", None)
+    model = build(method, backbone=backbone, num_classes=num_classes, optim=resolve_optim(cfg))
+    if cfg.get("channels_last"):
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def build_trainer(cfg: DictConfig) -> L.Trainer:
+    """The configured trainer with the run's callbacks, logger and atomic checkpoint writer."""
+    callbacks = [build(c) for c in cfg.get("callbacks", {}).values() if c is not None]
+    logger = build(cfg.logger) if cfg.get("logger") else False
+    return build(
+        cfg.trainer, callbacks=callbacks, logger=logger, default_root_dir=cfg.paths.run_dir,
+        plugins=[AtomicCheckpointIO()],
+    )
+
+
+def set_cpu_threads(cfg: DictConfig) -> None:
+    """On the CPU, give each training process an equal share of the cores (``cpu_threads``
+    overrides): several processes each using every core only contend."""
+    if cfg.trainer.get("accelerator") != "cpu":
+        return
+    threads = cfg.get("cpu_threads")
+    if not threads:
+        devices = cfg.trainer.get("devices", 1)
+        processes = devices if isinstance(devices, int) and devices > 0 else 1
+        threads = max(1, (os.cpu_count() or 1) // (processes * _parallel_jobs()))
+    torch.set_num_threads(int(threads))
+
+
+def _parallel_jobs() -> int:
+    """How many runs a Hydra launcher executes side by side on this machine (joblib's n_jobs)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return 1
+    n_jobs = HydraConfig.get().launcher.get("n_jobs")
+    if n_jobs == -1:
+        return os.cpu_count() or 1
+    return n_jobs if isinstance(n_jobs, int) and n_jobs > 0 else 1
