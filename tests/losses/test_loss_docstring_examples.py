@@ -12,8 +12,14 @@ MODULES = [
     "dalearn.losses.afn",
     "dalearn.losses.bnm",
     "dalearn.losses.bsp",
+    "dalearn.losses.cdan",
+    "dalearn.losses.dann",
     "dalearn.losses.information_maximization",
+    "dalearn.losses.jmmd",
     "dalearn.losses.mcc",
+    "dalearn.losses.mcd",
+    "dalearn.losses.mdd",
+    "dalearn.losses.mmd",
     "dalearn.losses.self_training",
 ]
 
