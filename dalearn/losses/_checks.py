@@ -69,7 +69,10 @@ def binary_accuracy(logits: torch.Tensor, label: float) -> torch.Tensor:
 
 
 def check_finite(name: str, x: torch.Tensor) -> None:
-    """No NaN or infinity: one bad entry would silently poison the whole batch loss."""
+    """A floating-point tensor without NaN or infinity: one bad entry would silently poison
+    the whole batch loss."""
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
     bad = (~torch.isfinite(x.detach())).sum().item()
     if bad:
         raise ValueError(

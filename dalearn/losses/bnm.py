@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dalearn.losses._checks import check_features, check_finite
+from dalearn.losses._spectral import singular_values
 
 NORMALIZATIONS = ("batch", "reference")
 
@@ -58,6 +59,6 @@ class BatchNuclearNormMaximization(nn.Module):
         check_features("logits", logits, layout="(B, C)")
         check_finite("logits", logits)
         predictions = F.softmax(logits, dim=1)
-        singular_values = torch.linalg.svdvals(predictions)
-        divisor = logits.size(0) if self.normalization == "batch" else singular_values.numel()
-        return -singular_values.sum() / divisor
+        sigma = singular_values(predictions)
+        divisor = logits.size(0) if self.normalization == "batch" else sigma.numel()
+        return -sigma.sum() / divisor

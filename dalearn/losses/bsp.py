@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from dalearn.losses._checks import check_finite, check_pair
+from dalearn.losses._spectral import singular_values
 
 
 class BatchSpectralPenalizationLoss(nn.Module):
@@ -55,6 +56,6 @@ class BatchSpectralPenalizationLoss(nn.Module):
                     f"k={self.k} exceeds the number of singular values of {name}, "
                     f"min{tuple(f.shape)} = {min(f.shape)}; use a smaller k or a larger batch"
                 )
-        top_s = torch.linalg.svdvals(f_s)[: self.k]
-        top_t = torch.linalg.svdvals(f_t)[: self.k]
+        top_s = singular_values(f_s)[: self.k]
+        top_t = singular_values(f_t)[: self.k]
         return (top_s**2).sum() + (top_t**2).sum()

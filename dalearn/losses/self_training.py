@@ -56,6 +56,6 @@ class ConfidenceBasedSelfTrainingLoss(nn.Module):
         check_finite("y", y)
         check_finite("y_target", y_target)
         confidence, pseudo_labels = F.softmax(y_target.detach(), dim=1).max(dim=1)
-        mask = (confidence >= self.threshold).to(y.dtype)
+        mask = (confidence >= self.threshold).float()
         loss = (F.cross_entropy(y, pseudo_labels, reduction="none") * mask).mean()
         return loss, mask, pseudo_labels

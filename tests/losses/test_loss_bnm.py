@@ -49,3 +49,10 @@ def test_confident_and_diverse_reaches_minus_one_collapsed_does_not():
 def test_gradcheck(normalization):
     y = logits(5, 4, seed=4).requires_grad_(True)
     assert torch.autograd.gradcheck(BatchNuclearNormMaximization(normalization), (y,), eps=1e-6, atol=1e-8)
+
+
+def test_low_precision_logits_are_decomposed_in_float32():
+    y = logits(6, 4, seed=6).float()
+    full = BatchNuclearNormMaximization()(y).item()
+    for dtype in (torch.bfloat16, torch.float16):
+        assert BatchNuclearNormMaximization()(y.to(dtype)).item() == pytest.approx(full, rel=0.02)

@@ -48,3 +48,12 @@ def test_gradient_is_twice_sigma_u_v_transposed():
     BatchSpectralPenalizationLoss()(f_s, f_t).backward()
     u, s, vt = np.linalg.svd(f_s.detach().numpy())
     np.testing.assert_allclose(f_s.grad.numpy(), 2.0 * s[0] * np.outer(u[:, 0], vt[0]), rtol=1e-8, atol=1e-12)
+
+
+def test_low_precision_features_are_decomposed_in_float32():
+    f_s, f_t = features(8, 5, seed=11).float(), features(8, 5, seed=12).float()
+    full = BatchSpectralPenalizationLoss()(f_s, f_t)
+    for dtype in (torch.bfloat16, torch.float16):
+        low = BatchSpectralPenalizationLoss()(f_s.to(dtype), f_t.to(dtype))
+        assert low.dtype == torch.float32
+        assert low.item() == pytest.approx(full.item(), rel=0.02)

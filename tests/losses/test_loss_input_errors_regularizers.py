@@ -59,6 +59,10 @@ BAD_CALLS = {
     "afn delta negative": (lambda: AdaptiveFeatureNorm(delta=-1.0), "delta must be a finite number > 0, got -1.0"),
     "afn delta inf": (lambda: AdaptiveFeatureNorm(delta=float("inf")), "delta must be a finite number > 0, got inf"),
     "afn rank": (lambda: AdaptiveFeatureNorm(1.0)(z(4, 3, 2)), "f must have shape (N, F), got (4, 3, 2)"),
+    "afn integer features": (
+        lambda: AdaptiveFeatureNorm(1.0)(torch.ones(4, 3, dtype=torch.long)),
+        "f must be a floating-point tensor, got dtype torch.int64",
+    ),
     "afn nan": (lambda: AdaptiveFeatureNorm(1.0)(with_nan(4, 3)), "f contains 1 NaN or infinite value(s) out of 12"),
     "bnm normalization": (
         lambda: BatchNuclearNormMaximization(normalization="mean"),

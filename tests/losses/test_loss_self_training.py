@@ -30,10 +30,12 @@ def test_some_but_not_all_samples_pass_at_the_tested_thresholds():
     assert 0 < mask.sum().item() < 12
 
 
-def test_return_types_match_tllib():
-    y = logits(6, 3, seed=3).float()
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_return_types_match_tllib(dtype):
+    """TLlib returns a float32 mask (``.float()``) whatever the logits' dtype."""
+    y = logits(6, 3, seed=3).to(dtype)
     loss, mask, labels = ConfidenceBasedSelfTrainingLoss(threshold=0.9)(y, y * 2)
-    assert loss.shape == () and loss.dtype == torch.float32
+    assert loss.shape == () and loss.dtype == dtype
     assert mask.shape == (6,) and mask.dtype == torch.float32
     assert labels.shape == (6,) and labels.dtype == torch.int64
 

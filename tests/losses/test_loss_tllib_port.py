@@ -6,6 +6,8 @@ the quantity it targets in the right direction."""
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -191,8 +193,6 @@ TLLIB_SIGNATURES = {
 def test_required_arguments_have_tllib_names_and_order():
     """Keyword calls written for TLlib (``temperature=``, ``f_s=``, ``y_target=`` …) must
     work; extra arguments are allowed only with defaults (BSP's ``k``)."""
-    import inspect
-
     for cls, (init_names, forward_names) in TLLIB_SIGNATURES.items():
         for function, expected in ((cls.__init__, init_names), (cls.forward, forward_names)):
             parameters = list(inspect.signature(function).parameters.values())[1:]
