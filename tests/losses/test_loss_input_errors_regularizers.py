@@ -35,15 +35,36 @@ def with_inf(*shape: int) -> torch.Tensor:
 
 
 BAD_CALLS = {
-    "mcc temperature zero": (lambda: MinimumClassConfusionLoss(temperature=0.0), "temperature must be a finite number > 0, got 0.0"),
-    "mcc temperature negative": (lambda: MinimumClassConfusionLoss(-2.5), "temperature must be a finite number > 0, got -2.5"),
-    "mcc temperature nan": (lambda: MinimumClassConfusionLoss(float("nan")), "temperature must be a finite number > 0, got nan"),
-    "mcc temperature string": (lambda: MinimumClassConfusionLoss("2.5"), "temperature must be a finite number > 0, got '2.5'"),
+    "mcc temperature zero": (
+        lambda: MinimumClassConfusionLoss(temperature=0.0),
+        "temperature must be a finite number > 0, got 0.0",
+    ),
+    "mcc temperature negative": (
+        lambda: MinimumClassConfusionLoss(-2.5),
+        "temperature must be a finite number > 0, got -2.5",
+    ),
+    "mcc temperature nan": (
+        lambda: MinimumClassConfusionLoss(float("nan")),
+        "temperature must be a finite number > 0, got nan",
+    ),
+    "mcc temperature string": (
+        lambda: MinimumClassConfusionLoss("2.5"),
+        "temperature must be a finite number > 0, got '2.5'",
+    ),
     "mcc logits rank": (lambda: MinimumClassConfusionLoss(2.5)(z(8)), "logits must have shape (B, C), got (8,)"),
     "mcc logits empty": (lambda: MinimumClassConfusionLoss(2.5)(z(0, 3)), "logits is an empty batch, shape (0, 3)"),
-    "mcc logits nan": (lambda: MinimumClassConfusionLoss(2.5)(with_nan(4, 3)), "logits contains 1 NaN or infinite value(s) out of 12"),
-    "bsp k zero": (lambda: BatchSpectralPenalizationLoss(k=0), "k must be a positive integer (number of singular values), got 0"),
-    "bsp k float": (lambda: BatchSpectralPenalizationLoss(k=1.5), "k must be a positive integer (number of singular values), got 1.5"),
+    "mcc logits nan": (
+        lambda: MinimumClassConfusionLoss(2.5)(with_nan(4, 3)),
+        "logits contains 1 NaN or infinite value(s) out of 12",
+    ),
+    "bsp k zero": (
+        lambda: BatchSpectralPenalizationLoss(k=0),
+        "k must be a positive integer (number of singular values), got 0",
+    ),
+    "bsp k float": (
+        lambda: BatchSpectralPenalizationLoss(k=1.5),
+        "k must be a positive integer (number of singular values), got 1.5",
+    ),
     "bsp k too large": (
         lambda: BatchSpectralPenalizationLoss(k=4)(z(8, 5), z(3, 5)),
         "k=4 exceeds the number of singular values of f_t, min(3, 5) = 3",
@@ -52,9 +73,18 @@ BAD_CALLS = {
         lambda: BatchSpectralPenalizationLoss()(z(8, 5), z(8, 4)),
         "f_s and f_t must have the same feature dimension, got (8, 5) and (8, 4)",
     ),
-    "bsp rank": (lambda: BatchSpectralPenalizationLoss()(z(8, 5, 2), z(8, 5)), "f_s must have shape (N, F), got (8, 5, 2)"),
-    "bsp nan": (lambda: BatchSpectralPenalizationLoss()(z(8, 5), with_nan(8, 5)), "f_t contains 1 NaN or infinite value(s) out of 40"),
-    "bsp inf": (lambda: BatchSpectralPenalizationLoss()(with_inf(8, 5), z(8, 5)), "f_s contains 1 NaN or infinite value(s)"),
+    "bsp rank": (
+        lambda: BatchSpectralPenalizationLoss()(z(8, 5, 2), z(8, 5)),
+        "f_s must have shape (N, F), got (8, 5, 2)",
+    ),
+    "bsp nan": (
+        lambda: BatchSpectralPenalizationLoss()(z(8, 5), with_nan(8, 5)),
+        "f_t contains 1 NaN or infinite value(s) out of 40",
+    ),
+    "bsp inf": (
+        lambda: BatchSpectralPenalizationLoss()(with_inf(8, 5), z(8, 5)),
+        "f_s contains 1 NaN or infinite value(s)",
+    ),
     "afn delta zero": (lambda: AdaptiveFeatureNorm(delta=0), "delta must be a finite number > 0, got 0"),
     "afn delta negative": (lambda: AdaptiveFeatureNorm(delta=-1.0), "delta must be a finite number > 0, got -1.0"),
     "afn delta inf": (lambda: AdaptiveFeatureNorm(delta=float("inf")), "delta must be a finite number > 0, got inf"),
@@ -69,11 +99,20 @@ BAD_CALLS = {
         "normalization must be one of ('batch', 'reference'), got 'mean'",
     ),
     "bnm rank": (lambda: BatchNuclearNormMaximization()(z(6)), "logits must have shape (B, C), got (6,)"),
-    "bnm nan": (lambda: BatchNuclearNormMaximization()(with_nan(6, 3)), "logits contains 1 NaN or infinite value(s) out of 18"),
-    "im epsilon": (lambda: InformationMaximizationLoss(epsilon=-1e-5), "epsilon must be a number in [0, 1), got -1e-05"),
+    "bnm nan": (
+        lambda: BatchNuclearNormMaximization()(with_nan(6, 3)),
+        "logits contains 1 NaN or infinite value(s) out of 18",
+    ),
+    "im epsilon": (
+        lambda: InformationMaximizationLoss(epsilon=-1e-5),
+        "epsilon must be a number in [0, 1), got -1e-05",
+    ),
     "im rank": (lambda: InformationMaximizationLoss()(z(2, 3, 4)), "logits must have shape (N, C), got (2, 3, 4)"),
     "im empty": (lambda: InformationMaximizationLoss()(z(0, 4)), "logits is an empty batch, shape (0, 4)"),
-    "im nan": (lambda: InformationMaximizationLoss()(with_nan(5, 4)), "logits contains 1 NaN or infinite value(s) out of 20"),
+    "im nan": (
+        lambda: InformationMaximizationLoss()(with_nan(5, 4)),
+        "logits contains 1 NaN or infinite value(s) out of 20",
+    ),
     "im weights shape": (
         lambda: InformationMaximizationLoss()(z(5, 4), torch.ones(4)),
         "weights must hold one weight per sample, shape (5,), got (4,)",
