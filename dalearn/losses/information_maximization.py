@@ -43,8 +43,8 @@ class InformationMaximizationLoss(nn.Module):
     Example:
         >>> im = InformationMaximizationLoss(epsilon=0.0)
         >>> confident_and_diverse = 50.0 * torch.eye(4)
-        >>> round(im(confident_and_diverse).item(), 4) == round(-torch.log(torch.tensor(4.0)).item(), 4)
-        True
+        >>> round(im(confident_and_diverse).item(), 4)  # -log 4
+        -1.3863
         >>> collapsed = 50.0 * torch.eye(4)[[0, 0, 0, 0]]
         >>> round(im(collapsed).item(), 4)
         0.0

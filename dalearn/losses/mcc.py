@@ -15,7 +15,7 @@ class MinimumClassConfusionLoss(nn.Module):
     Adaptation", ECCV 2020): penalise target predictions that spread their mass over
     several classes at once, so that the classes stop being confused with each other.
 
-    With :math:`\hat Y = \mathrm{softmax}(g_t / T)` (shape B × C), the per-sample weights
+    With :math:`\hat Y = \mathrm{softmax}(\text{logits} / T)` (shape B × C), the per-sample weights
     emphasise confident predictions,
 
     .. math::
@@ -30,13 +30,14 @@ class MinimumClassConfusionLoss(nn.Module):
                        = \frac{1}{C}\sum_{j \ne k} \tilde M_{jk} \in [0, 1].
 
     The value and its gradient equal Transfer-Learning-Library's ``MinimumClassConfusionLoss``
-    (same ε = 1e-5 in the weight entropy). A class that receives (numerically) zero
-    probability in the whole batch makes its column sum zero; use batches with B ≥ C.
+    (same ε = 1e-5 in the weight entropy). A class whose probability underflows to 0 in
+    every row of the batch would make its column sum 0 (NaN); the tempered softmax makes
+    that practically impossible.
 
     Args:
-        temperature: T > 0; 1 is the plain softmax, the paper uses 2.5 (2.0 on VisDA).
+        temperature: T > 0; 1 is the plain softmax, the paper's recipes use 2.5.
 
-    Shape: g_t (B, C) target logits → scalar.
+    Shape: logits (B, C) on the target batch → scalar.
 
     Example:
         >>> mcc = MinimumClassConfusionLoss(temperature=2.5)

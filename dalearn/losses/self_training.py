@@ -31,8 +31,8 @@ class ConfidenceBasedSelfTrainingLoss(nn.Module):
     Args:
         threshold: τ in (0, 1] (FixMatch uses 0.95).
 
-    Returns: ``(loss, mask, pseudo_labels)`` — the scalar loss; the float 0/1 mask (N,);
-    the long pseudo-labels (N,). Neither mask nor labels carry gradient.
+    Returns: ``(loss, mask, pseudo_labels)`` — the scalar loss; the float32 0/1 mask (N,)
+    (float32 whatever the logits' dtype, as TLlib's ``.float()``); the long pseudo-labels (N,). Neither mask nor labels carry gradient.
 
     Shape: y, y_target (N, C) logits.
 
