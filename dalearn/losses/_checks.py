@@ -1,7 +1,9 @@
-"""Input validation shared by the losses: errors name the offending shapes."""
+"""Input validation shared by the losses: errors name the offending argument, its shape or
+value, and what is expected."""
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import torch
@@ -9,12 +11,12 @@ import torch
 REDUCTIONS = ("none", "mean", "sum")
 
 
-def check_features(name: str, x: torch.Tensor) -> None:
-    """A non-empty (N, F) tensor."""
+def check_features(name: str, x: torch.Tensor, layout: str = "(N, F)") -> None:
+    """A non-empty 2-D tensor; ``layout`` names the axes in the error, e.g. ``"(N, C)"``."""
     if not isinstance(x, torch.Tensor):
         raise ValueError(f"{name} must be a tensor, got {type(x).__name__}")
     if x.dim() != 2:
-        raise ValueError(f"{name} must have shape (N, F), got {tuple(x.shape)}")
+        raise ValueError(f"{name} must have shape {layout}, got {tuple(x.shape)}")
     if x.size(0) == 0:
         raise ValueError(f"{name} is an empty batch, shape {tuple(x.shape)}")
 
@@ -64,3 +66,30 @@ def binary_accuracy(logits: torch.Tensor, label: float) -> torch.Tensor:
     """Fraction of logits on the side of ``label`` (1 → logit ≥ 0, 0 → logit < 0)."""
     predicted = (logits.detach() >= 0).to(logits.dtype)
     return (predicted == label).float().mean()
+
+
+def check_finite(name: str, x: torch.Tensor) -> None:
+    """A floating-point tensor without NaN or infinity: one bad entry would silently poison
+    the whole batch loss."""
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    bad = (~torch.isfinite(x.detach())).sum().item()
+    if bad:
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s) out of {x.numel()}; "
+            "check the network outputs (learning rate, mixed precision) before the loss"
+        )
+
+
+def check_positive(name: str, value: float) -> float:
+    """A finite real number > 0, returned as float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def check_unit_interval(name: str, value: float) -> float:
+    """A real number in (0, 1], returned as float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
+        raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
+    return float(value)

@@ -1,6 +1,7 @@
-"""Independent NumPy derivations of the loss math (float64), written from
-/work/shared/reference/methods.md with explicit loops where the torch code vectorises, so
-that the tests compare two different computations of one formula."""
+"""Independent NumPy derivations of the loss math (float64), written from the papers' formulas
+with explicit loops where the torch code vectorises (and eigenvalues of the Gram matrix where
+the torch code takes singular values), so that the tests compare two different computations
+of one formula."""
 
 from __future__ import annotations
 
@@ -74,3 +75,68 @@ def bce_with_logits(z: np.ndarray, label: float) -> np.ndarray:
 def linear_layer(x: np.ndarray, module) -> np.ndarray:
     """x Wᵀ + b with the parameters of a torch ``nn.Linear``."""
     return x @ module.weight.detach().double().numpy().T + module.bias.detach().double().numpy()
+
+
+def entropy_rows(p: np.ndarray, eps: float) -> np.ndarray:
+    """H(p_i) = −Σ_c p_ic log(p_ic + ε), one value per row, by a loop over classes."""
+    out = np.zeros(p.shape[0])
+    for c in range(p.shape[1]):
+        out -= p[:, c] * np.log(p[:, c] + eps)
+    return out
+
+
+def mcc_weights(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """MCC's sample weights B·(1 + e^{−H_i}) / Σ_j (1 + e^{−H_j}), H with ε = 1e-5."""
+    raw = 1.0 + np.exp(-entropy_rows(softmax(logits / temperature), 1e-5))
+    return logits.shape[0] * raw / raw.sum()
+
+
+def minimum_class_confusion(logits: np.ndarray, temperature: float, weights=None) -> float:
+    """Jin et al. 2020: weighted class confusion, column-normalised, off-diagonal mass / C.
+    ``weights`` freezes the sample weights (they carry no gradient in the loss)."""
+    b, c = logits.shape
+    p = softmax(logits / temperature)
+    w = mcc_weights(logits, temperature) if weights is None else weights
+    m = np.zeros((c, c))
+    for j in range(c):
+        for k in range(c):
+            m[j, k] = sum(w[i] * p[i, j] * p[i, k] for i in range(b))
+    normalised = m / m.sum(axis=0, keepdims=True)
+    off_diagonal = sum(normalised[j, k] for j in range(c) for k in range(c) if j != k)
+    return off_diagonal / c
+
+
+def singular_values(x: np.ndarray) -> np.ndarray:
+    """σ_i = √λ_i(XᵀX) or √λ_i(XXᵀ) (the smaller Gram matrix), descending."""
+    gram = x.T @ x if x.shape[1] <= x.shape[0] else x @ x.T
+    return np.sqrt(np.clip(np.linalg.eigvalsh(gram), 0.0, None))[::-1]
+
+
+def information_maximization(logits: np.ndarray, weights: np.ndarray, eps: float) -> float:
+    """Σ w̄_i H(p_i) − H(Σ w̄_i p_i) with w̄ = w / Σ w."""
+    p = softmax(logits)
+    w = weights / weights.sum()
+    mean_entropy = sum(w[i] * entropy_rows(p[i : i + 1], eps)[0] for i in range(len(w)))
+    mean_prediction = sum(w[i] * p[i] for i in range(len(w)))
+    return mean_entropy - entropy_rows(mean_prediction[None, :], eps)[0]
+
+
+def confidence_self_training(y: np.ndarray, y_target: np.ndarray, threshold: float):
+    """FixMatch: pseudo-label argmax q, mask max q ≥ τ, loss = mean_i mask_i · CE(y_i, label_i)."""
+    q = softmax(y_target)
+    labels = np.array([int(np.argmax(row)) for row in q])
+    mask = np.array([1.0 if row.max() >= threshold else 0.0 for row in q])
+    log_p = log_softmax(y)
+    loss = sum(-mask[i] * log_p[i, labels[i]] for i in range(len(y))) / len(y)
+    return loss, mask, labels
+
+
+def central_difference_gradient(function, x: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """∂function/∂x by central differences, one coordinate at a time."""
+    grad = np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += step
+        down[index] -= step
+        grad[index] = (function(up) - function(down)) / (2.0 * step)
+    return grad

@@ -9,10 +9,16 @@ import pytest
 import torch
 
 from dalearn.losses import (
+    AdaptiveFeatureNorm,
+    BatchNuclearNormMaximization,
+    BatchSpectralPenalizationLoss,
     ConditionalDomainAdversarialLoss,
+    ConfidenceBasedSelfTrainingLoss,
     DomainAdversarialLoss,
+    InformationMaximizationLoss,
     JointMultipleKernelMaximumMeanDiscrepancy,
     MarginDisparityDiscrepancy,
+    MinimumClassConfusionLoss,
     MultipleKernelMaximumMeanDiscrepancy,
     classifier_discrepancy,
     entropy,
@@ -64,6 +70,15 @@ CASES = {
     "mdd": (
         lambda: MarginDisparityDiscrepancy(),
         lambda m, f_s, f_t, y_s, y_t: m(y_s.detach(), y_s, y_t.detach(), y_t),
+    ),
+    "mcc": (lambda: MinimumClassConfusionLoss(temperature=2.5), lambda m, f_s, f_t, y_s, y_t: m(y_t)),
+    "bsp": (lambda: BatchSpectralPenalizationLoss(), lambda m, f_s, f_t, y_s, y_t: m(f_s, f_t)),
+    "afn": (lambda: AdaptiveFeatureNorm(delta=1.0), lambda m, f_s, f_t, y_s, y_t: m(f_s) + m(f_t)),
+    "bnm": (lambda: BatchNuclearNormMaximization(), lambda m, f_s, f_t, y_s, y_t: m(y_t)),
+    "im": (lambda: InformationMaximizationLoss(), lambda m, f_s, f_t, y_s, y_t: m(y_t)),
+    "self_training": (
+        lambda: ConfidenceBasedSelfTrainingLoss(threshold=0.5),
+        lambda m, f_s, f_t, y_s, y_t: m(y_t, 4.0 * y_s)[0],
     ),
 }
 
