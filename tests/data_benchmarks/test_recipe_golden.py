@@ -51,6 +51,17 @@ def compose_all() -> dict:
         }
 
 
+def flat(tree: dict, prefix: str = "") -> dict:
+    """``{"optim": {"lr": 0.1}}`` → ``{"optim.lr": 0.1}``."""
+    items = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            items.update(flat(value, f"{prefix}{key}."))
+        else:
+            items[f"{prefix}{key}"] = value
+    return items
+
+
 def test_every_experiment_composes_to_its_golden_snapshot():
     composed = compose_all()
     if os.environ.get("DALEARN_UPDATE_GOLDEN"):
@@ -59,4 +70,7 @@ def test_every_experiment_composes_to_its_golden_snapshot():
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert sorted(composed) == sorted(expected), "experiments added or removed: regenerate the golden file"
     for name in expected:
-        assert composed[name] == expected[name], f"experiment={name} composes differently from {GOLDEN.name}"
+        now, then = flat(composed[name]), flat(expected[name])
+        changed = {key: (then.get(key, "<absent>"), now.get(key, "<absent>"))
+                   for key in sorted(set(now) | set(then)) if now.get(key, "<absent>") != then.get(key, "<absent>")}
+        assert not changed, f"experiment={name} composes differently from {GOLDEN.name} (golden, now): {changed}"
