@@ -158,3 +158,12 @@ def test_row_for_a_method_without_config_is_an_error(tree, capsys):
     code, _, err = run(capsys, "--check", "--conf", str(conf), "--tables", str(tables))
     assert code == 2
     assert "row shot: there is no config method=shot" in err and "'dann'" in err
+
+
+def test_the_generator_imports_neither_hydra_nor_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, dalearn.recipes.cli; print(sorted({'torch', 'hydra', 'lightning', 'omegaconf'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
