@@ -112,6 +112,12 @@ def _check_value(name: str, value: Any, where: str) -> None:
         raise RecipeTableError(f"{where}: {name} must be a number, text, true/false or a list of them, got {value!r}")
 
 
+def _set_once(settings: dict, section: str, key: str, value: Any, where: str) -> None:
+    if key in settings[section]:
+        raise RecipeTableError(f"{where}: {section}.{key} is given twice (a column and a key of the same name); keep one")
+    settings[section][key] = value
+
+
 def _settings(row: dict, where: str) -> dict[str, dict[str, Any]]:
     """Row columns → {section: {key: value}}: the columns first, then ``method:``, then dotted keys."""
     settings: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
@@ -122,7 +128,7 @@ def _settings(row: dict, where: str) -> dict[str, dict[str, Any]]:
             settings[section][key] = row[name]
     for key, value in _mapping(row.get("method"), f"{where}: method").items():
         _check_value(f"method.{key}", value, where)
-        settings["method"][str(key)] = value
+        _set_once(settings, "method", str(key), value, where)
     for name, value in row.items():
         if name in COLUMNS or name in GROUPS or name in TEXTS or name == "method":
             continue
@@ -132,7 +138,7 @@ def _settings(row: dict, where: str) -> dict[str, dict[str, Any]]:
                 f"{where}: unknown column {name!r}; use one of {sorted(COLUMNS)}, the groups {list(GROUPS)}, "
                 f"{list(TEXTS)}, method: {{key: value}} or a dotted <section>.<key> with section in {list(SECTIONS)}")
         _check_value(name, value, where)
-        settings[section][key] = value
+        _set_once(settings, section, key, value, where)
     return {section: values for section, values in settings.items() if values}
 
 

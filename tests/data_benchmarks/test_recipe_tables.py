@@ -136,6 +136,7 @@ def test_adding_a_method_is_one_row(tree, capsys):
         ("{epochs: 2.5}", r"row dann: epochs must be a whole number, got 2\.5"),
         ("{learning_rate: 0.1}", r"row dann: unknown column 'learning_rate'; use one of"),
         ("{optim.momentun: 0.0}", r"row dann: optim\.momentun is not a key of .*conf/optim/sgd\.yaml"),
+        ("{trade_off: 1.0, method: {trade_off: 2.0}}", r"row dann: method\.trade_off is given twice"),
         ("{backbone: resnet5}", r"row dann: there is no config backbone=resnet5 .*options: \["),
     ],
 )
