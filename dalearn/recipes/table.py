@@ -1,0 +1,213 @@
+"""A benchmark's recipe table (``dalearn/recipes/<benchmark>.yaml``) and its validation.
+
+The table is a YAML mapping::
+
+    title: Office-31                                    # the benchmark as the comments name it
+    groups: {data: office31, backbone: resnet50, trainer: gpu}   # config-group options of every row
+    example: data.task=A2W data.root=<root> seed=0      # the rest of the example command line
+    source: Transfer-Learning-Library, examples/.../{method}.sh   # where a row's numbers come from
+    notes: Runs on one GPU …                            # said in every generated file (optional)
+    every_row: {batch_size: 32}                         # columns every row has unless it sets them
+    methods:                                            # one row per method, in the sweep's order
+      dann: {lr: 0.01, lr_gamma: 0.001, weight_decay: 0.001, epochs: 20, iters: 1000}
+
+A row's keys are the short columns of :data:`COLUMNS` (``lr`` → ``optim.lr``, ``epochs`` →
+``trainer.max_epochs`` …), ``method: {key: value}`` for the method's own keys, a dotted
+``<section>.<key>`` for anything else (``optim.momentum: 0.0``), a group option that differs
+from the table's (``backbone: resnet50``), and the texts ``source`` (replacing the table's;
+``{method}`` is filled in) and ``note`` (why the row is as it is). Every key must exist in the
+config it lands in, so a misspelt key is an error, not a new key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from dalearn.recipes import config_keys
+from dalearn.recipes.paths import CONF_DIR, TABLE_DIR, shown
+
+COLUMNS = {
+    "lr": "optim.lr",
+    "lr_gamma": "optim.lr_gamma",
+    "weight_decay": "optim.weight_decay",
+    "backbone_lr_mult": "optim.backbone_lr_mult",
+    "trade_off": "method.trade_off",
+    "epochs": "trainer.max_epochs",
+    "iters": "data.iters_per_epoch",
+    "batch_size": "data.batch_size",
+}
+SECTIONS = ("optim", "method", "trainer", "data")  # the order the generated files set them in
+GROUPS = ("data", "backbone", "trainer")  # the method group is the row's name
+TEXTS = ("source", "note")
+TABLE_KEYS = ("title", "groups", "example", "source", "notes", "every_row", "methods")
+NUMBERS = {"lr", "lr_gamma", "weight_decay", "trade_off"}
+INTEGERS = {"epochs", "iters", "batch_size"}
+
+
+class RecipeTableError(ValueError):
+    """A recipe table that cannot be turned into experiment configs; the message names the
+    table, the row and the key, and what to write instead."""
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One row: the experiment ``<benchmark>/<method>``."""
+
+    benchmark: str
+    method: str
+    groups: dict[str, str]  # data/backbone/trainer option (data absent: the sweep chooses it)
+    settings: dict[str, dict[str, Any]]  # section → {key: value}, in the order they are written
+    source: str
+    note: Optional[str]
+
+    @property
+    def experiment(self) -> str:
+        return f"{self.benchmark}/{self.method}"
+
+
+@dataclass(frozen=True)
+class RecipeTable:
+    benchmark: str
+    path: Path
+    title: str
+    example: str
+    notes: Optional[str]
+    recipes: tuple[Recipe, ...]
+
+    def recipe(self, method: str) -> Recipe:
+        for recipe in self.recipes:
+            if recipe.method == method:
+                return recipe
+        raise KeyError(f"{shown(self.path)} has no row {method!r}; rows: {[r.method for r in self.recipes]}")
+
+
+def _mapping(value: Any, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecipeTableError(f"{where}: expected a mapping {{key: value, …}}, got {value!r}")
+    return value
+
+
+def _check_value(name: str, value: Any, where: str) -> None:
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            pass
+        else:
+            raise RecipeTableError(
+                f"{where}: {name}: {value!r} is read as text; write the number with a decimal point "
+                f"(e.g. 0.001 or 1.0e-3)")
+    if name in NUMBERS and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise RecipeTableError(f"{where}: {name} must be a number, got {value!r}")
+    if name in INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
+        raise RecipeTableError(f"{where}: {name} must be a whole number, got {value!r}")
+    scalars = (bool, int, float, str, type(None))
+    if not isinstance(value, scalars) and not (isinstance(value, list) and all(isinstance(v, scalars) for v in value)):
+        raise RecipeTableError(f"{where}: {name} must be a number, text, true/false or a list of them, got {value!r}")
+
+
+def _set_once(settings: dict, section: str, key: str, value: Any, where: str) -> None:
+    if key in settings[section]:
+        raise RecipeTableError(f"{where}: {section}.{key} is given twice (a column and a key of the same name); keep one")
+    settings[section][key] = value
+
+
+def _settings(row: dict, where: str) -> dict[str, dict[str, Any]]:
+    """Row columns → {section: {key: value}}: the columns first, then ``method:``, then dotted keys."""
+    settings: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
+    for name, target in COLUMNS.items():
+        if name in row:
+            _check_value(name, row[name], where)
+            section, key = target.split(".")
+            settings[section][key] = row[name]
+    for key, value in _mapping(row.get("method"), f"{where}: method").items():
+        _check_value(f"method.{key}", value, where)
+        _set_once(settings, "method", str(key), value, where)
+    for name, value in row.items():
+        if name in COLUMNS or name in GROUPS or name in TEXTS or name == "method":
+            continue
+        section, _, key = str(name).partition(".")
+        if section not in SECTIONS or not key or "." in key:
+            raise RecipeTableError(
+                f"{where}: unknown column {name!r}; use one of {sorted(COLUMNS)}, the groups {list(GROUPS)}, "
+                f"{list(TEXTS)}, method: {{key: value}} or a dotted <section>.<key> with section in {list(SECTIONS)}")
+        _check_value(name, value, where)
+        _set_once(settings, section, key, value, where)
+    return {section: values for section, values in settings.items() if values}
+
+
+def _validate_keys(recipe: Recipe, conf_dir: Path, where: str) -> None:
+    """Every group option exists and every key is one its config already has."""
+    chosen = {**config_keys.default_options(conf_dir), **recipe.groups, "method": recipe.method}
+    for group in ("method", *recipe.groups):
+        option = chosen[group]
+        if config_keys.option_file(conf_dir, group, option) is None:
+            raise RecipeTableError(
+                f"{where}: there is no config {group}={option} ({shown(conf_dir / group)}/{option}.yaml); "
+                f"options: {config_keys.options(conf_dir, group)}")
+    for section, values in recipe.settings.items():
+        option = chosen[section]
+        known = config_keys.option_keys(conf_dir, section, option)
+        for key in values:
+            if key not in known:
+                raise RecipeTableError(
+                    f"{where}: {section}.{key} is not a key of {shown(conf_dir / section)}/{option}.yaml "
+                    f"(misspelt?); its keys: {sorted(known)}")
+
+
+def load_table(path: Path, conf_dir: Path = CONF_DIR) -> RecipeTable:
+    """Read and validate ``<benchmark>.yaml``; raises :class:`RecipeTableError` naming what is wrong."""
+    path = Path(path)
+    benchmark = path.stem
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise RecipeTableError(f"{shown(path)} is not valid YAML: {error}") from error
+    data = _mapping(data, shown(path))
+    unknown = sorted(set(data) - set(TABLE_KEYS))
+    if unknown:
+        raise RecipeTableError(f"{shown(path)}: unknown keys {unknown}; a table has {list(TABLE_KEYS)}")
+    for required in ("title", "source", "methods"):
+        if not data.get(required):
+            raise RecipeTableError(f"{shown(path)}: missing {required!r} (a table has {list(TABLE_KEYS)})")
+    groups = {str(k): str(v) for k, v in _mapping(data.get("groups"), f"{shown(path)}: groups").items()}
+    if set(groups) - set(GROUPS):
+        raise RecipeTableError(f"{shown(path)}: groups may set {list(GROUPS)}, not {sorted(set(groups) - set(GROUPS))}")
+    every_row = _mapping(data.get("every_row"), f"{shown(path)}: every_row")
+    recipes = []
+    for method, row in _mapping(data["methods"], f"{shown(path)}: methods").items():
+        where = f"{shown(path)}, row {method}"
+        own = _mapping(row, where)
+        row = {**every_row, **own}
+        if "method" in every_row and "method" in own:
+            row["method"] = {**_mapping(every_row["method"], where), **_mapping(own["method"], where)}
+        recipe = Recipe(
+            benchmark=benchmark,
+            method=str(method),
+            groups={g: str(row.get(g, groups[g])) for g in GROUPS if g in row or g in groups},
+            settings=_settings(row, where),
+            source=str(row.get("source", data["source"])).format(method=method),
+            note=row.get("note"),
+        )
+        _validate_keys(recipe, Path(conf_dir), where)
+        recipes.append(recipe)
+    return RecipeTable(benchmark, path, str(data["title"]), str(data.get("example", "")), data.get("notes"),
+                       tuple(recipes))
+
+
+def table_paths(table_dir: Path = TABLE_DIR) -> list[Path]:
+    return sorted(Path(table_dir).glob("*.yaml"))
+
+
+def load_tables(table_dir: Path = TABLE_DIR, conf_dir: Path = CONF_DIR) -> list[RecipeTable]:
+    """Every table under ``table_dir``, in name order."""
+    paths = table_paths(table_dir)
+    if not paths:
+        raise RecipeTableError(f"no recipe tables (*.yaml) in {shown(Path(table_dir))}")
+    return [load_table(path, conf_dir) for path in paths]
