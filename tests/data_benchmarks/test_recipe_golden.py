@@ -19,7 +19,7 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from dalearn.config import CONFIG_DIR
+from dalearn.run.config import CONFIG_DIR
 
 GOLDEN = Path(__file__).parent / "golden" / "recipes.json"
 GROUPS = ("data", "method", "backbone", "optim", "trainer", "selection")
