@@ -184,15 +184,14 @@ def folder_layout(spec: BenchmarkSpec, root: Path, folder: str) -> str:
     return ", ".join(layouts) or str(root / folder)
 
 
-def manual_instructions(spec: BenchmarkSpec, root: Path, resource: Resource, urls: Sequence[str]) -> str:
-    """The URLs and the files to place by hand when a download fails."""
-    listed = "\n".join(f"    {url}" for url in urls)
+def manual_instructions(spec: BenchmarkSpec, root: Path, resource: Resource) -> str:
+    """The files to place by hand when a download fails."""
     return (
-        f"  URLs tried:\n{listed}\n"
-        f"  Manual alternative: download the archive yourself (a browser, one of the URLs above, or another "
-        f"source — see {spec.homepage or spec.title}) and either\n"
-        f"    - put the archive at {root / resource.archive} (a zip or a tar holding {resource.folder}/, under that name) "
-        f"and run `{spec.download_command(str(root))}` again (it checks and extracts it), or\n"
+        f"  Manual alternative: download the archive yourself (with a browser from one of the URLs that "
+        f"`dalearn-data info {spec.name}` lists, or from another source — see {spec.homepage or spec.title}) "
+        f"and either\n"
+        f"    - put the archive at {root / resource.archive} (a zip or a tar holding {resource.folder}/, under "
+        f"that name) and run `{spec.download_command(str(root))}` again (it checks and extracts it), or\n"
         f"    - extract it yourself so that {folder_layout(spec, root, resource.folder)} exist;\n"
         f"  then run `{spec.verify_command(str(root))}`."
     )
@@ -301,7 +300,7 @@ def download_dataset(
         except DownloadError as error:
             failures.append(
                 f"{spec.title}: could not get {resource.archive}: {error}\n"
-                f"{manual_instructions(spec, root, resource, urls)}"
+                f"{manual_instructions(spec, root, resource)}"
             )
             log(f"{resource.folder}: FAILED")
     if failures:

@@ -18,6 +18,7 @@ from typing import Any, Optional
 from omegaconf import DictConfig, OmegaConf
 
 from dalearn.config import HASHED_KEYS  # the import also registers the ${source_domain:…} resolvers
+from dalearn.io import progress
 from dalearn.rundir import RunDirectory
 from dalearn.tables.errors import CollectError
 from dalearn.tables.reference import dataset_info
@@ -154,4 +155,4 @@ def read_runs(root: Path) -> list[Run]:
             f"no run directories under {root} (a run directory holds config.yaml or .hydra/config.yaml); "
             f"pass the folder a sweep wrote, e.g. outputs/benchmark/office31 or outputs/multirun"
         )
-    return [read_run(path) for path in paths]
+    return [read_run(path) for path in progress(paths, f"read runs under {root}", len(paths), "runs")]
