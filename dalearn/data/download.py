@@ -211,7 +211,9 @@ def _urls(resource: Resource, mirrors: Sequence[str], part: Path) -> list[str]:
     return urls
 
 
-def _use_local_archive(archive: Path, expected: Optional[str], root: Path, folder: str, log) -> str:
+def _use_local_archive(
+    archive: Path, expected: Optional[str], root: Path, folder: str, log: Callable[[str], None]
+) -> str:
     """Check and extract an archive that was there before this run; returns its SHA-256."""
     log(f"{folder}: found {archive}, checking it")
     digest = sha256_of(archive)

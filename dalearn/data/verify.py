@@ -98,7 +98,8 @@ def _decode_all(spec: BenchmarkSpec, reports: list[ListReport], present: list[li
     """Decode every present image of every list, in one pass; record failures per list."""
     paths = [path for paths in present for path in paths]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        errors = list(progress(pool.map(decode_error, paths, chunksize=64), f"verify {spec.name}", len(paths), "images"))
+        decoded = pool.map(decode_error, paths, chunksize=64)
+        errors = list(progress(decoded, f"verify {spec.name}", len(paths), "images"))
     offset = 0
     for report, paths in zip(reports, present):
         found = errors[offset:offset + len(paths)]
