@@ -4,7 +4,8 @@
     dalearn-data verify office31 --root ~/data/office31
     dalearn-data info domainnet --root ~/data/domainnet
 
-Exit status: 0 on success, 1 when a download failed or the tree has problems, 2 on bad usage.
+Exit status: 0 on success, 1 when a download failed or the tree has problems, 2 on bad usage,
+130 when interrupted (Ctrl-C; a partial download is kept and the same command resumes it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Optional, Sequence
 from dalearn.data.benchmarks import BENCHMARKS, get_benchmark
 from dalearn.data.download import DownloadError, download_dataset
 from dalearn.data.verify import format_report, verify_dataset
+from dalearn.io import configure_console_logging
 
 
 def _checksum(text: str) -> tuple[str, str]:
@@ -33,14 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     download = commands.add_parser("download", help="fetch and extract what is missing under --root")
     download.add_argument("name", choices=names)
     download.add_argument("--root", required=True, help="dataset root (will hold image_list/ and the image folders)")
-    download.add_argument("--mirror", help="fetch <MIRROR>/<archive> instead of the built-in URLs")
+    download.add_argument(
+        "--mirror", action="append", metavar="URL",
+        help="fetch <URL>/<archive> instead of the built-in URLs (repeatable: tried in order)",
+    )
     download.add_argument(
         "--sha256", type=_checksum, action="append", default=[], metavar="ARCHIVE=HEX",
         help="require this checksum for an archive (repeatable), e.g. amazon.tgz=<64 hex digits>",
     )
     download.add_argument("--only", nargs="+", metavar="FOLDER", help="only these folders (e.g. image_list amazon)")
     download.add_argument("--keep-archives", action="store_true", help="keep the archives after extracting")
-    download.add_argument("--retries", type=int, default=2, help="extra attempts per archive, resuming (default 2)")
+    download.add_argument("--retries", type=int, default=2, help="extra attempts per URL, resuming (default 2)")
     download.add_argument("--timeout", type=float, default=60.0, help="network timeout in seconds (default 60)")
 
     verify = commands.add_parser("verify", help="check that every list entry exists and decodes; compare counts")
@@ -67,6 +72,10 @@ def _download(args: argparse.Namespace) -> int:
     except DownloadError as error:
         print(f"dalearn-data download failed:\n{error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"dalearn-data download: interrupted; the partial download under {args.root} is kept and "
+              f"running `{spec.download_command(args.root)}` again resumes it.", file=sys.stderr)
+        return 130
     print(f"{spec.title} is complete under {args.root} ({len(added)} folders added). "
           f"Check it with `{spec.verify_command(args.root)}`.")
     return 0
@@ -74,10 +83,14 @@ def _download(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     spec = get_benchmark(args.name)
-    reports = verify_dataset(
-        spec, args.root, domains=args.domains, decode=not args.no_decode,
-        check_counts=not args.ignore_counts, workers=args.workers,
-    )
+    try:
+        reports = verify_dataset(
+            spec, args.root, domains=args.domains, decode=not args.no_decode,
+            check_counts=not args.ignore_counts, workers=args.workers,
+        )
+    except KeyboardInterrupt:
+        print("dalearn-data verify: interrupted; nothing was changed.", file=sys.stderr)
+        return 130
     print(format_report(spec, args.root, reports))
     return 0 if all(report.ok for report in reports) else 1
 
@@ -92,12 +105,15 @@ def _info(args: argparse.Namespace) -> int:
     print(f"expected layout:\n{spec.layout(args.root)}")
     print("archives:")
     for resource in spec.resources:
-        print(f"  {resource.archive:<16} -> {args.root}/{resource.folder}   {resource.url}")
+        print(f"  {resource.archive:<16} -> {args.root}/{resource.folder}")
+        for url in resource.urls:
+            print(f"      {url}")
     return 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    configure_console_logging()
     try:
         return {"download": _download, "verify": _verify, "info": _info}[args.command](args)
     except ValueError as error:

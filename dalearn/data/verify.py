@@ -3,7 +3,12 @@
 For each domain and list split: the list file exists and parses, every image it names exists,
 every image decodes (JPEGs at 1/8 scale — libjpeg still reads all the compressed data, so a
 truncated or corrupt file is caught at a fraction of the cost of a full decode), labels lie in
-``[0, num_classes)``, and the number of entries equals the published count.
+``[0, num_classes)``, and the number of entries equals the published count. A list with no
+entries is a problem, whatever the counts: training on it would fail much later, far from the
+cause.
+
+The lists are read first; then all present images of all lists are decoded in one pass, with
+one progress display (a bar in a terminal, a line every 5 % in a log).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from PIL import Image
 
 from dalearn.data.benchmarks import BenchmarkSpec
 from dalearn.data.image_list import ImageListError, missing_images, read_image_list
+from dalearn.io import progress
 
 SHOWN = 3
 
@@ -60,31 +66,46 @@ def decode_error(path: str) -> Optional[str]:
     return None
 
 
-def verify_list(
-    spec: BenchmarkSpec, root: Path, domain_key: str, split: str, decode: bool, check_counts: bool, workers: int
-) -> ListReport:
+def check_list(
+    spec: BenchmarkSpec, root: Path, domain_key: str, split: str, check_counts: bool
+) -> tuple[ListReport, list[str]]:
+    """The findings of one list that need no decoding, and the present images to decode."""
     domain = spec.domain(domain_key)
     list_file = root / domain.lists[split]
     report = ListReport(domain.key, split, domain.lists[split], domain.counts.get(split) if check_counts else None)
     if not list_file.is_file():
         report.list_problem = f"{list_file} is missing"
-        return report
+        return report, []
     try:
         samples = read_image_list(list_file, root)
     except (ImageListError, UnicodeDecodeError) as error:
         report.list_problem = str(error)
-        return report
+        return report, []
+    if not samples:
+        report.list_problem = (
+            f"{list_file} lists no images (it is empty); replace it with the published list "
+            f"(delete {root / 'image_list'} and run `{spec.download_command(str(root))}`)"
+        )
+        return report, []
     report.entries = len(samples)
     report.bad_labels = [(path, label) for path, label in samples if not 0 <= label < spec.num_classes]
     report.missing = missing_images([path for path, _ in samples])
-    if decode:
-        absent = set(report.missing)
-        present = [path for path, _ in samples if path not in absent]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            errors = pool.map(decode_error, present, chunksize=64)
-            report.undecodable = [(path, error) for path, error in zip(present, errors) if error is not None]
-        report.decoded = True
-    return report
+    absent = set(report.missing)
+    return report, [path for path, _ in samples if path not in absent]
+
+
+def _decode_all(spec: BenchmarkSpec, reports: list[ListReport], present: list[list[str]], workers: int) -> None:
+    """Decode every present image of every list, in one pass; record failures per list."""
+    paths = [path for paths in present for path in paths]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        decoded = pool.map(decode_error, paths, chunksize=64)
+        errors = list(progress(decoded, f"verify {spec.name}", len(paths), "images"))
+    offset = 0
+    for report, paths in zip(reports, present):
+        found = errors[offset:offset + len(paths)]
+        report.undecodable = [(path, error) for path, error in zip(paths, found) if error is not None]
+        report.decoded = report.list_problem is None
+        offset += len(paths)
 
 
 def verify_dataset(
@@ -99,11 +120,11 @@ def verify_dataset(
     root = Path(root).expanduser()
     chosen = [spec.domain(key) for key in domains] if domains else list(spec.domains)
     workers = workers or min(8, os.cpu_count() or 1)
-    return [
-        verify_list(spec, root, domain.key, split, decode, check_counts, workers)
-        for domain in chosen
-        for split in domain.lists
-    ]
+    checked = [check_list(spec, root, domain.key, split, check_counts) for domain in chosen for split in domain.lists]
+    reports = [report for report, _ in checked]
+    if decode:
+        _decode_all(spec, reports, [paths for _, paths in checked], workers)
+    return reports
 
 
 def format_report(spec: BenchmarkSpec, root: str | Path, reports: list[ListReport]) -> str:

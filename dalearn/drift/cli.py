@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from dalearn.run.config import CONFIG_DIR
 from dalearn.drift.generator import GeneratedSet, ImageDatasetGenerator
 from dalearn.drift.transforms import TransformInfo
+from dalearn.io import configure_console_logging
 
 DRIFT_KINDS = ("abrupt", "gradual", "incremental", "none")
 
@@ -76,6 +77,7 @@ def generate(cfg: DictConfig) -> GeneratedSet:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="drift/generate")
 def main(cfg: DictConfig) -> None:
+    configure_console_logging()
     generate(cfg)
 
 

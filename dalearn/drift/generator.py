@@ -66,6 +66,7 @@ from dalearn.drift.schedule import DriftSchedule
 from dalearn.drift.sources import ImageFolderSource, OfflineSource
 from dalearn.drift.stream import SampleStream
 from dalearn.drift.transforms import TransformInfo, apply_drift
+from dalearn.io import progress
 
 DEFAULT_START_TIMESTAMP = 1_704_067_200.0  # 2024-01-01T00:00:00Z
 DEFAULT_TIMESTAMP_STEP = 1_800.0
@@ -263,7 +264,8 @@ class ImageDatasetGenerator:
         severity = self.schedule.severity(ids, self.stream.schedule_rng) if self.transforms else np.zeros(count)
         classes = self.source.classes
         file_names, embeddings = [], []
-        for start in range(0, count, self.batch_size):
+        batches = range(0, count, self.batch_size)
+        for start in progress(batches, f"generate {count} samples", len(batches), "batches"):
             stop = min(start + self.batch_size, count)
             images = self._drift_batch(self.source.load(indices[start:stop]), severity[start:stop])
             for sample_id, index, image in zip(ids[start:stop], indices[start:stop], images):

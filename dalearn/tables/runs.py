@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
+from dalearn.io import progress
 from dalearn.run.resolvers import HASHED_KEYS
 from dalearn.run.rundir import RunDirectory
 from dalearn.tables.errors import CollectError
@@ -154,4 +155,4 @@ def read_runs(root: Path) -> list[Run]:
             f"no run directories under {root} (a run directory holds config.yaml or .hydra/config.yaml); "
             f"pass the folder a sweep wrote, e.g. outputs/benchmark/office31 or outputs/multirun"
         )
-    return [read_run(path) for path in paths]
+    return [read_run(path) for path in progress(paths, f"read runs under {root}", len(paths), "runs")]

@@ -53,3 +53,22 @@ def test_missing_list_file(tmp_path, capsys):
     assert main(["verify", "office_home", "--root", str(tmp_path), "--ignore-counts"]) == 1
     out = capsys.readouterr().out
     assert "NO LIST" in out and f"{tmp_path / 'image_list' / 'Art.txt'} is missing" in out
+
+
+def test_an_empty_list_fails_and_names_the_list_file(tmp_path, capsys):
+    root = make_fake_tree("office31", tmp_path, images_per_class=1, num_classes=2)
+    empty = root / "image_list" / "dslr.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    assert main(["verify", "office31", "--root", str(root), "--ignore-counts"]) == 1
+    out = capsys.readouterr().out
+    assert f"D/all: {empty} lists no images (it is empty)" in out
+    assert "FAILED: 1 of 3 lists have problems." in out and "OK:" not in out
+
+
+def test_progress_in_a_log_is_a_few_lines_not_a_bar(tmp_path, capsys):
+    root = make_fake_tree("office31", tmp_path, images_per_class=20, num_classes=2)  # 120 images
+    assert main(["verify", "office31", "--root", str(root), "--ignore-counts"]) == 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("[dalearn] verify office31:")]
+    assert 5 <= len(lines) <= 21 and "\r" not in err
+    assert lines[-1].startswith("[dalearn] verify office31: 100% (120/120 images")

@@ -1,8 +1,16 @@
-"""Office-31 (Saenko et al., 2010): 31 office object classes in three domains."""
+"""Office-31 (Saenko et al., 2010): 31 office object classes in three domains.
+
+Sources: the per-domain archives and the image lists are those Transfer-Learning-Library
+(TLlib) downloads (Tsinghua cloud). The dataset's own page distributes the images as a single
+archive of all three domains behind a Google Drive confirmation page and without the image
+lists, so it cannot serve as an automatic fallback for one domain folder; it remains the manual
+alternative (extract it so that the layout ``dalearn-data info office31`` prints exists).
+Neither host publishes a checksum, so no SHA-256 is pinned (pin one with ``--sha256``).
+"""
 
 from dalearn.data.benchmarks.spec import BenchmarkSpec, Domain, Resource
 
-_HOST = "https://cloud.tsinghua.edu.cn/f"
+_TLLIB = "https://cloud.tsinghua.edu.cn/f"
 
 OFFICE31 = BenchmarkSpec(
     name="office31",
@@ -19,10 +27,10 @@ OFFICE31 = BenchmarkSpec(
         Domain("W", "webcam", {"all": "image_list/webcam.txt"}, "webcam", "webcam/images/<class>/*.jpg", {"all": 795}),
     ),
     resources=(
-        Resource("image_list", "image_list.zip", f"{_HOST}/2c1dd9fbcaa9455aa4ad/?dl=1"),
-        Resource("amazon", "amazon.tgz", f"{_HOST}/ec12dfcddade43ab8101/?dl=1"),
-        Resource("dslr", "dslr.tgz", f"{_HOST}/a41d818ae2f34da7bb32/?dl=1"),
-        Resource("webcam", "webcam.tgz", f"{_HOST}/8a41009a166e4131adcd/?dl=1"),
+        Resource("image_list", "image_list.zip", (f"{_TLLIB}/2c1dd9fbcaa9455aa4ad/?dl=1",)),
+        Resource("amazon", "amazon.tgz", (f"{_TLLIB}/ec12dfcddade43ab8101/?dl=1",)),
+        Resource("dslr", "dslr.tgz", (f"{_TLLIB}/a41d818ae2f34da7bb32/?dl=1",)),
+        Resource("webcam", "webcam.tgz", (f"{_TLLIB}/8a41009a166e4131adcd/?dl=1",)),
     ),
     tasks=("A2W", "D2W", "W2D", "A2D", "D2A", "W2A"),
     homepage="https://faculty.cc.gatech.edu/~judy/domainadapt/",

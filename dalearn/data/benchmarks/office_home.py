@@ -2,11 +2,22 @@
 
 The class order is the one the published image lists use (not alphabetical): labels come from
 the lists and ``classes[label]`` names them.
+
+Sources: the per-domain archives and the image lists TLlib (Transfer-Learning-Library)
+downloads from the Tsinghua cloud; TLlib has published two generations of these links, the
+later one is tried first and the earlier one next. The dataset's own page distributes one
+zip of all four domains (with a ``Real World`` folder name and without the image lists)
+behind Google Drive, so it is a manual alternative only. No checksum is published by either,
+so no SHA-256 is pinned (pin one with ``--sha256``).
 """
 
 from dalearn.data.benchmarks.spec import BenchmarkSpec, Domain, Resource
 
-_HOST = "https://cloud.tsinghua.edu.cn/f"
+_TLLIB = "https://cloud.tsinghua.edu.cn/f"
+
+
+def _links(*keys: str) -> tuple[str, ...]:
+    return tuple(f"{_TLLIB}/{key}/?dl=1" for key in keys)
 
 OFFICE_HOME = BenchmarkSpec(
     name="office_home",
@@ -30,11 +41,11 @@ OFFICE_HOME = BenchmarkSpec(
         ),
     ),
     resources=(
-        Resource("image_list", "image_list.zip", f"{_HOST}/1b0171a188944313b1f5/?dl=1"),
-        Resource("Art", "Art.tgz", f"{_HOST}/6a006656b9a14567ade2/?dl=1"),
-        Resource("Clipart", "Clipart.tgz", f"{_HOST}/ae88aa31d2d7411dad79/?dl=1"),
-        Resource("Product", "Product.tgz", f"{_HOST}/f219b0ff35e142b3ab48/?dl=1"),
-        Resource("Real_World", "Real_World.tgz", f"{_HOST}/6c19f3f15bb24ed3951a/?dl=1"),
+        Resource("image_list", "image_list.zip", _links("1b0171a188944313b1f5", "ca3a3b6a8d554905b4cd")),
+        Resource("Art", "Art.tgz", _links("6a006656b9a14567ade2", "4691878067d04755beab")),
+        Resource("Clipart", "Clipart.tgz", _links("ae88aa31d2d7411dad79", "0d41e7da4558408ea5aa")),
+        Resource("Product", "Product.tgz", _links("f219b0ff35e142b3ab48", "76186deacd7c4fa0a679")),
+        Resource("Real_World", "Real_World.tgz", _links("6c19f3f15bb24ed3951a", "dee961894cc64b1da1d7")),
     ),
     tasks=(
         "Ar2Cl", "Ar2Pr", "Ar2Rw", "Cl2Ar", "Cl2Pr", "Cl2Rw", "Pr2Ar", "Pr2Cl", "Pr2Rw", "Rw2Ar", "Rw2Cl", "Rw2Pr",

@@ -14,16 +14,27 @@ from typing import Optional
 class Resource:
     """One archive to fetch: extracting ``archive`` yields the folder ``<root>/<folder>``.
 
-    ``sha256`` / ``size`` pin the archive when known; where they are None the download is
-    checked against the server's announced length and the archive is read through completely
-    (every member's CRC or tar header) before anything is extracted.
+    ``urls`` are tried in order until one delivers the archive: the dataset's own host first
+    where it publishes this very folder, then the current mirrors. Every URL must serve the
+    same content (a zip or a tar, told apart by content, holding the top-level ``folder/``);
+    ``archive`` is only the local file name.
+
+    ``sha256`` / ``size`` pin the archive where a checksum is published; where they are None
+    the download is checked against the server's announced length and the archive is read
+    through completely (every member's CRC or tar header) before anything is extracted.
     """
 
     folder: str
     archive: str
-    url: str
+    urls: tuple[str, ...]
     sha256: Optional[str] = None
     size: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        urls = (self.urls,) if isinstance(self.urls, str) else tuple(self.urls)
+        if not urls or not all(isinstance(url, str) and "://" in url for url in urls):
+            raise ValueError(f"Resource {self.folder!r}: urls must be a non-empty list of URLs, got {self.urls!r}")
+        object.__setattr__(self, "urls", urls)
 
 
 @dataclass(frozen=True)
