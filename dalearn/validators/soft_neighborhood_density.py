@@ -2,7 +2,8 @@ r"""Soft-neighbourhood-density (SND) validator on the target,
 
     z_i = x_i / ‖x_i‖₂,   s_ij = ⟨z_i, z_j⟩ / τ   (j ≠ i),
     p_ij = exp(s_ij) / Σ_{k≠i} exp(s_ik),
-    score = (1/N) Σ_i H(p_i·) = −(1/N) Σ_i Σ_{j≠i} p_ij log p_ij,
+    score = (1/N) Σ_i H(p_i·) = −(1/N) Σ_i Σ_{j≠i} p_ij log p_ij
+          = (1/N) Σ_i [ log Σ_{k≠i} exp(s_ik) − Σ_{j≠i} p_ij s_ij ]   (as computed),
 
 with x_i the softmax prediction of target image i (the paper's default; the target features
 are an option, ``layer="target_features"``) and τ = 0.05. A high score means each image has
@@ -31,6 +32,7 @@ from dalearn.validators._inputs import check_features, check_probs, concat_rows,
 from dalearn.validators.base import Validator
 
 LAYERS = ("target_probs", "target_features")
+_EXCLUDED = -1e30  # s_ii: exp(−1e30 − lse) is exactly 0 and 0 · (−1e30) = 0, unlike −inf
 
 
 def soft_neighborhood_density(
@@ -49,12 +51,12 @@ def soft_neighborhood_density(
     total = torch.zeros((), dtype=torch.float64, device=z.device)
     for start in range(0, z.size(0), block_size):
         block = z[start : start + block_size]
-        logits = (block @ z.T) / temperature
+        s = (block @ z.T).div_(temperature)
         rows = torch.arange(block.size(0), device=z.device)
-        logits[rows, rows + start] = float("-inf")
-        log_p = torch.log_softmax(logits, dim=1)
-        p = log_p.exp()
-        total = total - torch.where(p > 0, p * log_p, torch.zeros_like(p)).sum()
+        s[rows, rows + start] = _EXCLUDED
+        log_normalizer = torch.logsumexp(s, dim=1, keepdim=True)
+        p = (s - log_normalizer).exp_()
+        total = total + (log_normalizer.sum() - (p * s).sum())
     return total / z.size(0)
 
 
