@@ -3,6 +3,14 @@
 Every module of :mod:`dalearn.validators` is scanned; each :class:`Validator` subclass it
 defines with a non-empty ``name`` is registered. Adding a validator is adding one file: no
 list to edit.
+
+Example:
+    >>> from dalearn.validators import build_validator, requires_source_holdout
+    >>> validator = build_validator("ima")
+    >>> validator.inputs, validator.needs_source
+    (('target_probs',), False)
+    >>> requires_source_holdout(["ima", "dev", "src_acc"])
+    ['dev', 'src_acc']
 """
 
 from __future__ import annotations

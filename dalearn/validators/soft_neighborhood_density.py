@@ -56,7 +56,7 @@ def soft_neighborhood_density(
         s[rows, rows + start] = _EXCLUDED
         log_normalizer = torch.logsumexp(s, dim=1, keepdim=True)
         p = (s - log_normalizer).exp_()
-        total = total + (log_normalizer.sum() - (p * s).sum())
+        total = total + (log_normalizer.sum() - p.mul_(s).sum())
     return total / z.size(0)
 
 
