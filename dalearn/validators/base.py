@@ -60,5 +60,6 @@ class Validator(Metric):
 def sum_state(metric: Metric, name: str) -> None:
     """Register a float64 sufficient statistic summed across processes. Its default is a
     0-dim zero that broadcasts to the first batch's shape, so vector and matrix sums need
-    no class count up front."""
+    no class count up front (under DDP every process must therefore update at least once
+    before the first synced compute(), as the harness's even split of the rows ensures)."""
     metric.add_state(name, default=torch.zeros((), dtype=torch.float64), dist_reduce_fx="sum")

@@ -13,7 +13,7 @@ from dalearn.metrics._hashing import canonical_order, row_hashes
 from dalearn.validators import build_validator
 from dalearn.validators.batch_nuclear_norm import batch_nuclear_norm
 from dalearn.validators.class_ami import class_ami
-from dalearn.validators.deep_embedded_validation import deep_embedded_validation
+from dalearn.validators.deep_embedded_validation import deep_embedded_validation, dev_risk, normalize_weights
 from dalearn.validators.entropy import entropy
 from dalearn.validators.information_maximization import information_maximization
 from dalearn.validators.soft_neighborhood_density import soft_neighborhood_density
@@ -104,7 +104,17 @@ def test_dev_matches_sklearn_derivation(normalization):
     assert metric_value(name, data) == pytest.approx(on_canonical_rows, **TOL)
 
 
-def test_devn_weights_have_unit_mean_and_dev_differs_from_devn():
+def test_devn_weights_are_max_scaled_with_unit_mean_and_dev_risk_matches_numpy():
+    g = np.random.default_rng(5)
+    weights = np.r_[g.gamma(2.0, 0.5, 200), 400.0]
+    losses = g.exponential(1.0, 201)
+    normalized = normalize_weights(weights, "max")
+    assert normalized.mean() == pytest.approx(1.0, abs=1e-12)
+    assert np.ptp(normalized) == pytest.approx(np.ptp(weights) / weights.max(), rel=1e-12)
+    assert normalize_weights(weights, None) is weights
+    assert dev_risk(weights, losses) == pytest.approx(ref.dev_risk(weights, losses), rel=1e-10)
+    assert dev_risk(normalized, losses) == pytest.approx(np.mean(normalized * losses), rel=1e-10)
+    assert dev_risk(np.full(5, 2.0), np.arange(5.0)) == pytest.approx(4.0)
     data = problem(5)
     assert metric_value("dev", data) != pytest.approx(metric_value("devn", data), rel=1e-3)
 

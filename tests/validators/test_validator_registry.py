@@ -56,6 +56,7 @@ def test_declarations(name):
     assert cls.needs_source == any(i.startswith("source_") for i in cls.inputs)
     parameters = inspect.signature(cls.update).parameters
     assert set(cls.inputs) <= set(parameters), f"{cls.__name__}.update does not take {cls.inputs}"
+    assert not any("target_label" in p for p in parameters), f"{cls.__name__}.update reads target labels"
     assert cls.__doc__ and ">>>" in cls.__doc__, f"{cls.__name__} has no doctest example"
     module_doc = sys.modules[cls.__module__].__doc__
     assert "Cost" in module_doc and "score" in module_doc, f"{cls.__module__} does not document its formula and cost"
