@@ -174,3 +174,13 @@ def test_unknown_names():
         build_validator("imax")
     with pytest.raises(ValueError, match="unknown validator 'oracle'"):
         requires_source_holdout(["ima", "oracle"])
+
+
+@pytest.mark.parametrize("name", ["src_acc", "dev", "devn"])
+def test_empty_source_batches_ask_for_a_source_holdout(name):
+    data = problem(28)
+    validator = build_validator(name)
+    batch = {k: (data[k][:0] if k.startswith("source_") else data[k]) for k in validator.inputs}
+    validator.update(**batch)
+    with pytest.raises(ValueError, match=rf"{CLASS_NAMES[name]} \({name}\): needs labelled source hold-out rows.*data.source_holdout > 0"):
+        validator.compute()
