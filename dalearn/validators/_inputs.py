@@ -112,7 +112,9 @@ def stored_rows(state: list[torch.Tensor] | torch.Tensor) -> list[torch.Tensor]:
     return [c for c in chunks if c.numel() > 0]
 
 
-def concat_rows(state: list[torch.Tensor] | torch.Tensor, dtype: Optional[torch.dtype] = None) -> Optional[torch.Tensor]:
+def concat_rows(
+    state: list[torch.Tensor] | torch.Tensor, dtype: Optional[torch.dtype] = None
+) -> Optional[torch.Tensor]:
     """All stored rows as one tensor (``dtype`` if given), or None when nothing is stored."""
     chunks = stored_rows(state)
     if not chunks:

@@ -52,7 +52,13 @@ def class_ami(
 
 
 def _ami(
-    owner: str, features: torch.Tensor, predicted: torch.Tensor, num_classes: int, normalize: bool, n_init: int, seed: int
+    owner: str,
+    features: torch.Tensor,
+    predicted: torch.Tensor,
+    num_classes: int,
+    normalize: bool,
+    n_init: int,
+    seed: int,
 ) -> torch.Tensor:
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_mutual_info_score
@@ -120,5 +126,6 @@ class ClassAMI(Validator):
         predicted = concat_rows(self.predicted).to(torch.int64)
         order = canonical_order(row_hashes([features, predicted.to(torch.float64).unsqueeze(1)]))
         owner = f"{type(self).__name__} ({self.name})"
-        value = _ami(owner, features[order], predicted[order], int(self.class_count), self.normalize, self.n_init, self.seed)
+        classes = int(self.class_count)
+        value = _ami(owner, features[order], predicted[order], classes, self.normalize, self.n_init, self.seed)
         return value.to(features.device)

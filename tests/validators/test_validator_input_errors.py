@@ -67,7 +67,8 @@ def test_dev_needs_the_source_inputs_together_and_enough_rows():
         source_labels=data["source_labels"][:3],
         target_features=data["target_features"],
     )
-    with pytest.raises(ValueError, match=r"needs at least 5 source and 5 target rows, got 3 source.*data.source_holdout"):
+    message = r"needs at least 5 source and 5 target rows, got 3 source.*data.source_holdout"
+    with pytest.raises(ValueError, match=message):
         validator.compute()
 
 
@@ -103,7 +104,8 @@ def test_rows_of_features_and_probs_must_match():
         build_validator("class_ami").update(
             target_features=data["target_features"], target_probs=data["target_probs"][:69]
         )
-    with pytest.raises(ValueError, match="DeepEmbeddedValidation: source_features has 48 rows but source_logits has 47"):
+    message = "DeepEmbeddedValidation: source_features has 48 rows but source_logits has 47"
+    with pytest.raises(ValueError, match=message):
         build_validator("dev").update(
             source_features=data["source_features"],
             source_logits=data["source_logits"][:47],
@@ -115,7 +117,8 @@ def test_feature_width_must_stay_the_same():
     data = problem(26)
     validator = build_validator("dev")
     validator.update(target_features=data["target_features"])
-    with pytest.raises(ValueError, match="DeepEmbeddedValidation: source_features has 4 columns, but earlier inputs have 5"):
+    message = "DeepEmbeddedValidation: source_features has 4 columns, but earlier inputs have 5"
+    with pytest.raises(ValueError, match=message):
         validator.update(
             source_features=data["source_features"][:, :4],
             source_logits=data["source_logits"],
@@ -182,5 +185,6 @@ def test_empty_source_batches_ask_for_a_source_holdout(name):
     validator = build_validator(name)
     batch = {k: (data[k][:0] if k.startswith("source_") else data[k]) for k in validator.inputs}
     validator.update(**batch)
-    with pytest.raises(ValueError, match=rf"{CLASS_NAMES[name]} \({name}\): needs labelled source hold-out rows.*data.source_holdout > 0"):
+    message = rf"{CLASS_NAMES[name]} \({name}\): needs labelled source hold-out rows.*data.source_holdout > 0"
+    with pytest.raises(ValueError, match=message):
         validator.compute()

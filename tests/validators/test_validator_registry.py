@@ -23,7 +23,8 @@ def validator_classes_in_files() -> set[type]:
     """Every Validator subclass with a registry name, found by importing each .py file."""
     found = set()
     for path in sorted(PACKAGE_DIR.glob("*.py")):
-        module = importlib.import_module(f"dalearn.validators.{path.stem}" if path.stem != "__init__" else "dalearn.validators")
+        name = "dalearn.validators" if path.stem == "__init__" else f"dalearn.validators.{path.stem}"
+        module = importlib.import_module(name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, Validator) and cls is not Validator and cls.__module__ == module.__name__:
                 found.add(cls)
