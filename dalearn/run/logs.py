@@ -66,18 +66,32 @@ class _StdoutHandler(logging.StreamHandler):
         pass
 
 
+LIBRARY_LOGGERS = ("lightning", "lightning.pytorch", "lightning.fabric")
+
+
 def setup_logging() -> None:
     """Make the ``dalearn`` logger print ``[dalearn] …`` lines on rank zero.
 
-    Under Hydra the root logger already has handlers (console and ``train.log``) and
-    dalearn's records propagate to them. Without Hydra (``train(cfg)`` from Python) a stdout
-    handler is added to the ``dalearn`` logger once.
+    Under Hydra the root logger has handlers (the console, formatted by
+    :class:`ConsoleFormatter`, and the run's ``train.log``): dalearn's records and
+    Lightning's (which Lightning otherwise prints through a handler of its own) propagate to
+    them, so ``train.log`` holds what the console showed. Without Hydra (``train(cfg)`` from
+    Python) a stdout handler is added to the ``dalearn`` logger once.
     """
     log.setLevel(logging.INFO)
     if not any(isinstance(f, RankZeroFilter) for f in log.filters):
         log.addFilter(RankZeroFilter())
-    if logging.getLogger().handlers or any(isinstance(h, _StdoutHandler) for h in log.handlers):
+    if logging.getLogger().handlers:
+        for name in ("dalearn", *LIBRARY_LOGGERS):
+            logger = logging.getLogger(name)
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
+            logger.propagate = True
         return
+    if any(isinstance(h, _StdoutHandler) for h in log.handlers):
+        return
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
     handler = _StdoutHandler()
     handler.setFormatter(ConsoleFormatter())
     log.addHandler(handler)
