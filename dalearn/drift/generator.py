@@ -2,7 +2,7 @@
 writes a drifted image set — a target domain for training (``data=drifted``) and the data of
 the drift reports.
 
-Workflow (as the reference generator, seeds/003)::
+Workflow (the same as the image drift generator of the DQM-ML toolkit, whose API this follows)::
 
     gen = ImageDatasetGenerator(seed=42, input_path="/data/places", compute_embeddings=True)
     gen.add_abrupt_drift([TransformInfo(ImageTransform.DEFAULT, 0.6)])

@@ -19,7 +19,7 @@ DEFAULT            GAUSSIAN_BLUR with σ = 3 · min(L, 0.5), then GAUSSIAN_NOISE
 
 All outputs are clamped to [0, 1]. Level 0 is the identity for every transform.
 
-Choices that differ from the reference generator (reference/metrics.md, seeds/003):
+Choices that differ from the DQM-ML image drift generator:
 
 - parameters are drawn per image, not once per batch of 32;
 - GAUSSIAN_NOISE has mean 0: the reference adds a 0.1 mean offset, which shifts every image's

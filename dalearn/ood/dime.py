@@ -1,4 +1,4 @@
-r"""DIME: distance to modelled embedding (Sjögren & Trygg, 2021), seeds/004.
+r"""DIME: distance to modelled embedding (Sjögren & Trygg, 2021; API of their dime-pytorch package).
 
 ``fit(x)`` models the training embeddings x ∈ R^{N×P} by a hyperplane from a truncated SVD,
 x − μ = U S Vᵀ (μ = 0, i.e. a hyperplane through the origin as in the reference, unless

@@ -1,4 +1,4 @@
-"""NumPy derivation of DIME (seeds/004 and the DIME paper), float64."""
+"""NumPy derivation of DIME (Sjögren & Trygg 2021, and the dime-pytorch package), float64."""
 
 from __future__ import annotations
 
