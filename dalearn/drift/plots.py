@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 from typing import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from dalearn.drift.report import GAP_METRICS, LevelStudy  # noqa: E402
+from dalearn.drift.report import GAP_METRICS, LevelStudy
+from dalearn.io import atomic_write_bytes, atomic_write_text
 
 GAP_LABELS = {
     "fid": "FID",
@@ -33,12 +33,6 @@ GAP_LABELS = {
     "mmd_linear": "linear MMD²",
     "wasserstein_1d": "Wasserstein-1 (mean over dims)",
 }
-
-
-def _replace(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def write_csv(rows: Sequence[dict], path: str | Path) -> Path:
@@ -50,7 +44,7 @@ def write_csv(rows: Sequence[dict], path: str | Path) -> Path:
     writer.writeheader()
     writer.writerows(rows)
     path = Path(path)
-    _replace(path, buffer.getvalue().encode("utf-8"))
+    atomic_write_text(path, buffer.getvalue())
     return path
 
 
@@ -58,7 +52,7 @@ def _save(figure: plt.Figure, path: Path) -> Path:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
     plt.close(figure)
-    _replace(path, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
     return path
 
 

@@ -8,10 +8,9 @@ Uses matplotlib's Agg canvas directly (no global backend switch, no display need
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
+from dalearn.io import atomic_path
 from dalearn.tables.build import Table
 
 
@@ -47,12 +46,5 @@ def plot_table(table: Table, path: Path) -> None:
         axes.set_ylabel("%")
         axes.grid(axis="y", alpha=0.3)
     figure.suptitle(f"{table.title}\n(mean ± std over seeds; hatched: not every seed finished)", fontsize=10)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as partial:
         figure.savefig(partial, format="png", dpi=120)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise

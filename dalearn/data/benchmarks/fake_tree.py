@@ -8,7 +8,6 @@ can learn something, and each domain its own tint and texture so the domains dif
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -16,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from dalearn.data.benchmarks.registry import get_benchmark
+from dalearn.io import atomic_write_text
 
 
 def _image(rng: np.random.Generator, label: int, domain_index: int, size: tuple[int, int]) -> Image.Image:
@@ -54,8 +54,5 @@ def make_fake_tree(
                     _image(rng, label, domain_index, size).save(path)
                     lines.append(f"{path.relative_to(root).as_posix()} {label}")
             list_file = root / list_path
-            list_file.parent.mkdir(parents=True, exist_ok=True)
-            partial = list_file.with_name(list_file.name + ".tmp")
-            partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            os.replace(partial, list_file)
+            atomic_write_text(list_file, "\n".join(lines) + "\n")
     return root
