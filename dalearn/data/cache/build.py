@@ -157,10 +157,10 @@ def _valid(path: Path, key: str) -> Optional[dict[str, Any]]:
 def _disk_full(path: Path, needed: int, free: Optional[int] = None) -> CacheDiskFullError:
     free_text = "" if free is None else f", {free / 2**30:.2f} GiB free"
     return CacheDiskFullError(
-        errno.ENOSPC,
         f"no room for the image cache {path}: it needs {needed} bytes ({needed / 2**30:.2f} GiB){free_text}. "
         f"Free space there, or point the cache at a larger disk with data.cache=/path/to/dir "
         f"(dalearn-data cache --cache-dir /path/to/dir), or run without it (data.cache=null)",
+        needed,
     )
 
 

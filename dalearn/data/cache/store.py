@@ -14,6 +14,7 @@ that stopped, a disk error) — a builder never publishes a partial file.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import struct
@@ -40,8 +41,14 @@ class TruncatedCacheError(CacheError):
     """A cache file shorter or longer than its header says."""
 
 
-class CacheDiskFullError(CacheError, OSError):
-    """No room to write a cache (free space checked before the build, ENOSPC during it)."""
+class CacheDiskFullError(CacheError):
+    """No room to write a cache (free space checked before the build, ENOSPC during it);
+    ``errno`` is ENOSPC, ``needed`` the bytes the cache takes."""
+
+    def __init__(self, message: str, needed: int) -> None:
+        super().__init__(message)
+        self.errno = errno.ENOSPC
+        self.needed = needed
 
 
 def encode_header(header: dict[str, Any]) -> tuple[bytes, int]:
@@ -76,6 +83,8 @@ def read_header(path: str | Path) -> dict[str, Any]:
         raw_length = handle.read(_LENGTH.size)
         try:
             (length,) = _LENGTH.unpack(raw_length)
+            if length > os.path.getsize(path):
+                raise ValueError(f"header length {length} exceeds the file")
             header = json.loads(handle.read(length).decode("utf-8"))
             expected = int(header["data_offset"]) + pixel_bytes(header)
         except (struct.error, ValueError, KeyError, TypeError) as error:
