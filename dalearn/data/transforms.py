@@ -29,6 +29,7 @@ from typing import Callable, Sequence
 import torch
 from PIL import Image
 from torchvision import transforms as T
+from torchvision.transforms import InterpolationMode
 from torchvision.transforms import functional as F
 from torchvision.transforms.v2 import functional as F2
 
@@ -128,7 +129,15 @@ class SquareResizeCrop:
         crop = image[:, top: top + height, left: left + width]
         if (height, width) == (self.size, self.size):
             return crop
-        return F2.resize(crop, [self.size, self.size], mode, antialias=True)
+        if mode not in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
+            return F2.resize(crop, [self.size, self.size], mode, antialias=True)
+        # torch's uint8 antialiased kernel (the one torchvision's resize calls) on a packed
+        # channels-last copy of the crop: about twice as fast as handing it the strided view
+        packed = crop.unsqueeze(0).contiguous(memory_format=torch.channels_last)
+        resized = torch.nn.functional.interpolate(
+            packed, size=(self.size, self.size), mode=mode.value, antialias=True, align_corners=False
+        )
+        return resized[0]
 
     def __repr__(self) -> str:
         return (
@@ -157,7 +166,7 @@ class ToNormalizedTensor:
         pixels = image if torch.is_tensor(image) else F.pil_to_tensor(image)
         if pixels.shape[0] != len(self.mean):
             raise ValueError(f"image has {pixels.shape[0]} channels but mean/std have {len(self.mean)}")
-        return pixels.float().sub_(self._offset).div_(self._scale).contiguous()
+        return pixels.to(torch.float32, memory_format=torch.contiguous_format).sub_(self._offset).div_(self._scale)
 
     def __repr__(self) -> str:
         return f"ToNormalizedTensor(mean={self.mean}, std={self.std})"
