@@ -1,5 +1,6 @@
-"""ResNet-50 training throughput on one GPU: images/s in fp32 and bf16-mixed, and whether the
-data loader keeps up.
+"""ResNet-50 training throughput on one GPU — fp32, bf16-mixed, the decoded-image cache and
+``torch.compile`` — whether the data loader keeps up, and the projected GPU-hours of the whole
+Office-31 table.
 
 Each precision trains one DANN run through dalearn's real training path (``dalearn.train.train``
 on the published recipe ``experiment=office31/dann``: ResNet-50, batch 32 source + 32 target,
@@ -15,14 +16,29 @@ A callback times every training step after ``--warmup`` steps:
   the next batch from the loader (plus the host→GPU copy and loop bookkeeping). If the loader
   keeps up, this is small next to the step.
 
-Images/s counts source + target images over the sum of both. Separately, the same
-DataModule's training loaders are read without a model for the same number of steps: the
-rate the loader can deliver at most on this machine.
+Images/s counts source + target images over the sum of both. Variants (:data:`VARIANTS`):
+fp32 and bf16-mixed decoding every JPEG each epoch (today's default), bf16 with the decoded-image
+cache (``data.cache``: the loader copies uint8 squares, crop/flip/normalise run batched on the GPU),
+and the same with ``torch.compile`` on the backbone (``nn.Module.compile``, in place). The cache is
+built first and its build time reported. Separately, the DataModule's training loaders are read
+without a model for the same number of steps (decoding and cached): the most the loader can
+deliver on this machine.
+
+Projection: every method of the Office-31 table is then trained for ``--projection-steps`` steps
+with the fastest variant's settings, and an evaluation pass (forward only) is timed. With the
+published budgets read from the recipes (``experiment=office31/<method>``: E epochs × I
+iterations) and the target domain sizes N_t of the six tasks, the table costs
+
+    hours = Σ_methods Σ_tasks seeds × E · (I · t_step(method) + N_t / eval images/s) / 3600
+
+plus one cache build. The projection goes into the same section of ``--out``.
 
     python benchmarks/gpu_throughput.py --out benchmarks/RESULTS.md
     python benchmarks/gpu_throughput.py --steps 100 --set data.num_workers=8 --set ++data.pin_memory=true
 
-Without a CUDA device it stops with a message: it has nothing to measure on the CPU.
+Without a CUDA device it stops with a message: it has nothing to measure on the CPU
+(``--cpu`` runs the same code on the CPU with whatever ``--set`` overrides shrink it — for testing
+the wiring, not for numbers).
 ``--out`` replaces this benchmark's section of the file (between its marker comments) or
 appends one, so other results in the same file are kept.
 """
@@ -44,7 +60,14 @@ import lightning as L
 import numpy as np
 import torch
 
-PRECISIONS = ("32-true", "bf16-mixed")
+METHODS = ("source_only", "dann", "dan", "jan", "cdan", "mcd", "mdd")
+SEEDS = 3
+VARIANTS = {
+    "fp32, decode every epoch": {"precision": "32-true", "cache": False, "compile": False},
+    "bf16, decode every epoch": {"precision": "bf16-mixed", "cache": False, "compile": False},
+    "bf16, cached": {"precision": "bf16-mixed", "cache": True, "compile": False},
+    "bf16, cached, torch.compile": {"precision": "bf16-mixed", "cache": True, "compile": True},
+}
 START, END = "<!-- gpu_throughput:start -->", "<!-- gpu_throughput:end -->"
 
 
@@ -57,9 +80,16 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         help="extra dalearn-train override (repeatable), e.g. data.num_workers=8")
     parser.add_argument("--out", type=Path, help="Markdown file to write this benchmark's section into")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT",
+                        help=f"which variants to measure (default all: {'; '.join(VARIANTS)})")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS,
+                        help="methods whose step time feeds the Office-31 projection (default all 7)")
+    parser.add_argument("--projection-steps", type=int, default=30, help="timed steps per method for the projection")
+    parser.add_argument("--eval-batches", type=int, default=10, help="timed evaluation batches (forward only)")
+    parser.add_argument("--cpu", action="store_true", help="run on the CPU (tests the wiring; no numbers)")
     args = parser.parse_args(argv)
-    if args.steps < 2 or args.warmup < 1:
-        parser.error("--steps must be at least 2 and --warmup at least 1")
+    if args.steps < 2 or args.warmup < 1 or args.projection_steps < 2:
+        parser.error("--steps and --projection-steps must be at least 2 and --warmup at least 1")
     return args
 
 
@@ -123,6 +153,14 @@ class StepTimer(L.Callback):
         self._end = now
 
 
+class CompileBackbone(L.Callback):
+    """``torch.compile`` the backbone in place (``nn.Module.compile``: parameters, state-dict
+    keys and optimiser groups stay as they are) when fitting starts."""
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        pl_module.backbone.compile()
+
+
 def compose(overrides: list[str], run_dir: Path):
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
@@ -137,15 +175,19 @@ def compose(overrides: list[str], run_dir: Path):
     return cfg
 
 
-def train_once(cfg, warmup: int) -> dict[str, float]:
-    """Train ``cfg`` (one epoch of warm-up + timed steps) and return the timings."""
+def train_once(cfg, warmup: int, compile_backbone: bool = False) -> tuple[dict[str, float], dict[str, Any]]:
+    """Train ``cfg`` (one epoch of warm-up + timed steps); return the timings and the run's
+    objects (trainer, model, datamodule)."""
     from omegaconf import open_dict
 
     from dalearn.run.training import train
 
     with open_dict(cfg):
         cfg.callbacks.step_timer = {"_target_": f"{StepTimer.__module__}.StepTimer", "warmup": warmup}
-    torch.cuda.reset_peak_memory_stats()
+        if compile_backbone:
+            cfg.callbacks.compile_backbone = {"_target_": f"{CompileBackbone.__module__}.CompileBackbone"}
+    if torch.cuda.is_available():
+        torch.cuda.reset_peak_memory_stats()
     _, objects = train(cfg)
     (timer,) = [c for c in objects["trainer"].callbacks if isinstance(c, StepTimer)]
     step, outside = sum(timer.steps), sum(timer.outside)
@@ -154,9 +196,59 @@ def train_once(cfg, warmup: int) -> dict[str, float]:
         "step_ms": 1000 * statistics.fmean(timer.steps),
         "outside_ms": 1000 * statistics.fmean(timer.outside) if timer.outside else 0.0,
         "outside_share": outside / (step + outside),
-        "peak_gib": torch.cuda.max_memory_allocated() / 2**30,
+        "peak_gib": torch.cuda.max_memory_allocated() / 2**30 if torch.cuda.is_available() else 0.0,
         "steps": len(timer.steps),
-    }
+    }, objects
+
+
+def eval_rate(objects: dict[str, Any], precision: str, batches: int) -> float:
+    """Images/s of the trained model's forward pass over the first evaluation loader (the
+    DataModule's on-device augmentation applied when it is on), after one untimed batch."""
+    model, datamodule = objects["model"], objects["datamodule"]
+    device = next(model.parameters()).device
+    loader = datamodule.val_dataloader()[0]
+    dtype = torch.bfloat16 if precision.startswith("bf16") else None
+    model.eval()
+    images, start, seen = 0, 0.0, 0
+    with torch.inference_mode(), torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+        while seen <= batches:
+            for batch in loader:
+                x, y = datamodule.on_after_batch_transfer([t.to(device, non_blocking=True) for t in batch], 0)
+                model(x)
+                if seen == 0:
+                    if device.type == "cuda":
+                        torch.cuda.synchronize()
+                    start = time.perf_counter()
+                else:
+                    images += x.shape[0]
+                seen += 1
+                if seen > batches:
+                    break
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return images / (time.perf_counter() - start)
+
+
+def office31_projection(step_seconds: dict[str, float], eval_images_per_s: float) -> list[dict[str, Any]]:
+    """Per method: the published budget (epochs × iterations, from the recipe), the six tasks'
+    target images evaluated each epoch, and the projected GPU-hours for 6 tasks × 3 seeds.
+
+    hours(method) = SEEDS · Σ_tasks E · (I · t_step + N_target / eval_rate) / 3600
+    """
+    from dalearn.data.benchmarks import get_benchmark, parse_task
+
+    spec = get_benchmark("office31")
+    targets = [parse_task(spec, task)[1] for task in spec.tasks]
+    target_images = sum(next(iter(domain.counts.values())) for domain in targets)
+    rows = []
+    for method, seconds in step_seconds.items():
+        cfg = compose([f"experiment=office31/{method}", "data.root=/nowhere"], Path("/nowhere"))
+        epochs, iters = int(cfg.trainer.max_epochs), int(cfg.data.iters_per_epoch)
+        train_s = SEEDS * len(targets) * epochs * iters * seconds
+        eval_s = SEEDS * epochs * target_images / eval_images_per_s
+        rows.append({"method": method, "epochs": epochs, "iters": iters, "step_ms": 1000 * seconds,
+                     "runs": SEEDS * len(targets), "hours": (train_s + eval_s) / 3600})
+    return rows
 
 
 def loader_alone(cfg, warmup: int, steps: int) -> float:
@@ -177,22 +269,31 @@ def loader_alone(cfg, warmup: int, steps: int) -> float:
 
 
 def machine() -> str:
-    props = torch.cuda.get_device_properties(0)
     cpu = "unknown CPU"
     if os.path.exists("/proc/cpuinfo"):
         for line in open("/proc/cpuinfo"):
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
+    host = f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, torch {torch.__version__}"
+    if not torch.cuda.is_available():
+        return f"no GPU (--cpu: a wiring test, not a measurement); {host}"
+    props = torch.cuda.get_device_properties(0)
     return (
         f"{torch.cuda.get_device_name(0)} ({props.total_memory / 2**30:.0f} GiB), CUDA {torch.version.cuda}, "
-        f"cuDNN {torch.backends.cudnn.version()}; {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"torch {torch.__version__}"
+        f"cuDNN {torch.backends.cudnn.version()}; {host}"
     )
 
 
 def report(
-    args: argparse.Namespace, overrides: list[str], rows: dict[str, dict[str, float]], loader_rate: float
+    args: argparse.Namespace,
+    overrides: list[str],
+    rows: dict[str, dict[str, float]],
+    loader_rates: dict[str, float],
+    build: dict[str, float],
+    projection: list[dict[str, Any]],
+    projection_variant: str,
+    eval_images_per_s: float,
 ) -> str:
     command = "python benchmarks/gpu_throughput.py " + " ".join(sys.argv[1:])
     lines = [
@@ -205,23 +306,47 @@ def report(
         f"{args.images_per_class} per class and domain; {args.steps} timed steps after {args.warmup} warm-up steps; "
         "each step is 32 source + 32 target images.",
         "",
-        "| precision | images/s | step (ms) | outside the step (ms) | share outside | peak GPU memory (GiB) |",
+        "| variant | images/s | step (ms) | outside the step (ms) | share outside | peak GPU memory (GiB) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for precision, row in rows.items():
+    for variant, row in rows.items():
         lines.append(
-            f"| {precision} | {row['images_per_s']:.0f} | {row['step_ms']:.1f} | {row['outside_ms']:.1f} | "
+            f"| {variant} | {row['images_per_s']:.0f} | {row['step_ms']:.1f} | {row['outside_ms']:.1f} | "
             f"{100 * row['outside_share']:.1f}% | {row['peak_gib']:.1f} |"
         )
     fastest = max(row["images_per_s"] for row in rows.values())
-    verdict = "keeps up with" if loader_rate >= 1.1 * fastest else "limits"
+    lines += [""]
+    for name, rate in loader_rates.items():
+        verdict = "keeps up with" if rate >= 1.1 * fastest else "limits"
+        lines.append(f"- The training loaders alone ({name}, same workers, no model) deliver {rate:.0f} images/s: "
+                     f"they {verdict} the fastest training rate ({fastest:.0f} images/s).")
+    if build:
+        lines.append(f"- Building the cache of both domains ({build['images']} images) took {build['seconds']:.1f} s "
+                     f"({build['images'] / build['seconds']:.0f} images/s, {build['bytes'] / 2**20:.0f} MiB), once.")
     lines += [
         "",
-        f"The training loaders alone (same workers, no model) deliver {loader_rate:.0f} images/s: the loader "
-        f"{verdict} the fastest training rate ({fastest:.0f} images/s). \"Outside the step\" is the time Lightning "
-        "spends between steps (fetching the next batch, the host→GPU copy, bookkeeping).",
-        END,
+        "\"Outside the step\" is the time Lightning spends between steps (fetching the next batch, the host→GPU "
+        "copy, bookkeeping; with the cache also the batched crop/flip/normalise on the GPU).",
+        "",
     ]
+    if projection:
+        total = sum(row["hours"] for row in projection)
+        lines += [
+            f"### Projected GPU-hours of the Office-31 table ({projection_variant})",
+            "",
+            f"Step time per method measured over {args.projection_steps} steps; evaluation {eval_images_per_s:.0f} "
+            "images/s (forward only); budgets from the recipes; 6 tasks × 3 seeds per method, the target domain "
+            "evaluated after every epoch: hours = 3 · Σ_tasks E · (I · t_step + N_target / eval rate) / 3600.",
+            "",
+            "| method | epochs × iterations | step (ms) | runs | GPU-hours |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for row in projection:
+            lines.append(f"| {row['method']} | {row['epochs']} × {row['iters']} | {row['step_ms']:.1f} | {row['runs']} | "
+                         f"{row['hours']:.1f} |")
+        lines += ["", f"**Whole table ({sum(r['runs'] for r in projection)} runs): {total:.1f} GPU-hours** on this GPU, "
+                  f"one run at a time, plus the one-off cache build."]
+    lines.append(END)
     return "\n".join(lines) + "\n"
 
 
@@ -240,9 +365,19 @@ def write_section(path: Path, section: str) -> None:
     os.replace(partial, path)
 
 
+def build_caches(root: Path, cache_dir: Path) -> dict[str, float]:
+    """Build the caches of the A2W task's two domains; their size and build time."""
+    from dalearn.data.benchmarks import benchmark_domain
+
+    start = time.perf_counter()
+    datasets = [benchmark_domain("office31", root, domain=key, cache=cache_dir) for key in ("A", "W")]
+    return {"seconds": time.perf_counter() - start, "images": sum(len(d) for d in datasets),
+            "bytes": sum(d.entry.nbytes for d in datasets)}
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
-    if not torch.cuda.is_available():
+    if not args.cpu and not torch.cuda.is_available():
         print(
             "gpu_throughput: no CUDA device is visible (torch.cuda.is_available() is False). This benchmark "
             "measures GPU training throughput; run it on a machine with an NVIDIA GPU. Nothing was measured.",
@@ -250,25 +385,49 @@ def main(argv: Optional[list[str]] = None) -> int:
         )
         return 2
     sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
-    precisions = [p for p in PRECISIONS if p != "bf16-mixed" or torch.cuda.is_bf16_supported()]
+    bf16 = args.cpu or torch.cuda.is_bf16_supported()
+    variants = {name: VARIANTS[name] for name in args.variants if bf16 or VARIANTS[name]["precision"] != "bf16-mixed"}
     with tempfile.TemporaryDirectory() as workdir:
         root = photo_tree(Path(workdir) / "office31", args.images_per_class, sizes)
-        overrides = [
-            "experiment=office31/dann", "data.task=A2W", "backbone.pretrained=false",
-            "trainer.max_epochs=1", "trainer.enable_progress_bar=false",
-            f"data.iters_per_epoch={args.warmup + args.steps}", *args.overrides,
+        cache_dir = Path(workdir) / "cache"
+        build = build_caches(root, cache_dir) if any(v["cache"] for v in variants.values()) else {}
+        base = [
+            "backbone.pretrained=false", "trainer.max_epochs=1", "trainer.enable_progress_bar=false",
+            *(["trainer=cpu"] if args.cpu else []), *args.overrides,
         ]
-        rows = {}
-        for precision in precisions:
-            run_dir = Path(workdir) / precision
-            cfg = compose([f"data.root={root}", *overrides, f"trainer.precision={precision}"], run_dir)
-            rows[precision] = train_once(cfg, args.warmup)
-            print(f"{precision}: {rows[precision]['images_per_s']:.0f} images/s", flush=True)
-        loader_rate = loader_alone(compose([f"data.root={root}", *overrides], Path(workdir) / "loader"), args.warmup,
-                                   args.steps)
-    section = report(args, overrides, rows, loader_rate)
+        overrides = ["experiment=office31/dann", "data.task=A2W", f"data.iters_per_epoch={args.warmup + args.steps}", *base]
+
+        def variant_overrides(variant: dict[str, Any]) -> list[str]:
+            cache = f"data.cache={cache_dir}" if variant["cache"] else "data.cache=null"
+            return [f"data.root={root}", cache, f"trainer.precision={variant['precision']}"]
+
+        rows, objects = {}, {}
+        for name, variant in variants.items():
+            cfg = compose([*overrides, *variant_overrides(variant)], Path(workdir) / name.replace(" ", "_"))
+            rows[name], objects[name] = train_once(cfg, args.warmup, variant["compile"])
+            print(f"{name}: {rows[name]['images_per_s']:.0f} images/s", flush=True)
+        loader_rates = {}
+        for label, cache in (("decoding", "null"), ("cached", str(cache_dir))):
+            if cache != "null" and not build:
+                continue
+            on_gpu = [] if cache == "null" or args.cpu else ["data.augment_on_gpu=true"]
+            cfg = compose([f"data.root={root}", *overrides, f"data.cache={cache}", *on_gpu],
+                          Path(workdir) / f"loader-{label}")
+            loader_rates[label] = loader_alone(cfg, args.warmup, args.steps)
+        best = max(rows, key=lambda name: rows[name]["images_per_s"])
+        eval_images_per_s = eval_rate(objects[best], variants[best]["precision"], args.eval_batches)
+        step_seconds = {}
+        for method in args.methods:
+            cfg = compose([f"experiment=office31/{method}", "data.task=A2W",
+                           f"data.iters_per_epoch={args.warmup + args.projection_steps}", *base,
+                           *variant_overrides(variants[best])], Path(workdir) / f"projection-{method}")
+            timing, _ = train_once(cfg, args.warmup, variants[best]["compile"])
+            step_seconds[method] = (timing["step_ms"] + timing["outside_ms"]) / 1000
+            print(f"projection {method}: {1000 * step_seconds[method]:.1f} ms per step", flush=True)
+    projection = office31_projection(step_seconds, eval_images_per_s)
+    section = report(args, overrides, rows, loader_rates, build, projection, best, eval_images_per_s)
     print(section)
-    if "bf16-mixed" not in precisions:
+    if not bf16:
         print("bf16-mixed skipped: this GPU does not support bfloat16", file=sys.stderr)
     if args.out:
         write_section(args.out, section)

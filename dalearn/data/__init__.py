@@ -1,5 +1,5 @@
 """Data: the paired-domain DataModule, samplers, views, the offline datasets, the benchmark
-datasets (image lists, download, verification) and the recipe transforms.
+datasets (image lists, download, verification, decoded-image caches) and the recipe transforms.
 
 Names are imported lazily, so ``import dalearn.data`` (and the ``dalearn-data`` command)
 does not pay for Lightning unless the DataModule is used.
@@ -23,6 +23,9 @@ _EXPORTS = {
     "benchmark_domain": "dalearn.data.benchmarks",
     "parse_task": "dalearn.data.benchmarks",
     "DatasetNotReadyError": "dalearn.data.benchmarks",
+    "CachedImageList": "dalearn.data.cache",
+    "cache_image_list": "dalearn.data.cache",
+    "BatchAugment": "dalearn.data.batch_augment",
     "SquareResizeCrop": "dalearn.data.transforms",
     "ToNormalizedTensor": "dalearn.data.transforms",
     "train_transform": "dalearn.data.transforms",

@@ -3,6 +3,7 @@
     dalearn-data download office31 --root ~/data/office31
     dalearn-data verify office31 --root ~/data/office31
     dalearn-data info domainnet --root ~/data/domainnet
+    dalearn-data cache office31 --root ~/data/office31     # decoded-image caches, before a sweep
 
 Exit status: 0 on success, 1 when a download failed or the tree has problems, 2 on bad usage,
 130 when interrupted (Ctrl-C; a partial download is kept and the same command resumes it).
@@ -56,6 +57,16 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--ignore-counts", action="store_true", help="do not compare with the published counts")
     verify.add_argument("--workers", type=int, default=None, help="decoding threads (default: up to 8)")
 
+    cache = commands.add_parser("cache", help="build the decoded-image caches (data.cache) of every list")
+    cache.add_argument("name", choices=names)
+    cache.add_argument("--root", required=True)
+    cache.add_argument("--cache-dir", help="where to write them (default <root>/.dalearn-cache; then pass "
+                                           "data.cache=<this folder> to dalearn-train)")
+    cache.add_argument("--domains", nargs="+", metavar="KEY", help="only these domains (e.g. A W)")
+    cache.add_argument("--side", type=int, default=256, help="stored square side: the recipe's resize (256)")
+    cache.add_argument("--decode-size", type=int, default=256, help="reduced-size JPEG decode (0: full size)")
+    cache.add_argument("--workers", type=int, default=None, help="decoding threads (default: up to 8)")
+
     info = commands.add_parser("info", help="domains, tasks, expected layout and download URLs")
     info.add_argument("name", choices=names)
     info.add_argument("--root", default="<root>")
@@ -95,6 +106,37 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if all(report.ok for report in reports) else 1
 
 
+def _cache(args: argparse.Namespace) -> int:
+    import logging
+
+    from dalearn.data.benchmarks import benchmark_domain
+    from dalearn.data.cache import CacheError
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    spec = get_benchmark(args.name)
+    domains = [spec.domain(key) for key in args.domains] if args.domains else list(spec.domains)
+    target = args.cache_dir or True
+    try:
+        for domain in domains:
+            for split in domain.lists:
+                dataset = benchmark_domain(
+                    spec.name, args.root, domain=domain.key, split=split, decode_size=args.decode_size or None,
+                    cache=target, cache_side=args.side, cache_workers=args.workers,
+                )
+                entry = dataset.entry
+                state = f"built in {entry.seconds:.1f} s" if entry.built else "up to date"
+                print(f"{domain.key} {split}: {len(dataset)} images, {entry.nbytes / 2**20:.1f} MiB, {state} — {entry.path}")
+    except CacheError as error:
+        print(f"dalearn-data cache failed: {error}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as error:
+        print(f"dalearn-data cache: {error}", file=sys.stderr)
+        return 1
+    setting = "data.cache=auto" if args.cache_dir is None else f"data.cache={args.cache_dir}"
+    print(f"Train with {setting} to use them.")
+    return 0
+
+
 def _info(args: argparse.Namespace) -> int:
     spec = get_benchmark(args.name)
     print(f"{spec.title} ({spec.name}): {spec.num_classes} classes — {spec.homepage}")
@@ -115,7 +157,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     configure_console_logging()
     try:
-        return {"download": _download, "verify": _verify, "info": _info}[args.command](args)
+        return {"download": _download, "verify": _verify, "cache": _cache, "info": _info}[args.command](args)
     except ValueError as error:
         print(f"dalearn-data: {error}", file=sys.stderr)
         return 2

@@ -8,6 +8,11 @@ never loaded for training. Evaluation loaders, in order (see :attr:`eval_roles`)
 - ``target_test`` — held-out target data that is reported, when it differs from ``target_val``;
 - ``source_val``  — a held-out split of the source training set (``source_holdout`` of it,
   drawn with ``split_seed``), for source-validation model selection.
+
+With cached images (``data.cache``, :mod:`dalearn.data.cache`) and training on a GPU, the
+loaders deliver the cached uint8 squares and the augmentation runs batched on the GPU in
+:meth:`DomainAdaptationDataModule.on_after_batch_transfer` (Lightning calls it after moving a
+batch to the device): the CPU workers only copy pixels out of the memory map.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from typing import Any, Callable, Mapping, Optional
 
 import lightning as L
 import numpy as np
+import torch
 from torch.utils.data import DataLoader, Dataset
 
+from dalearn.data.cache.dataset import cached_path
 from dalearn.data.samplers import InfiniteBatchSampler, ShardSampler
 from dalearn.data.views import TransformedView, dataset_classes
 
@@ -48,6 +55,9 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         split_seed: seed of the holdout split (fixed across run seeds, so every run of a
             sweep validates on the same images).
         pin_memory: page-locked batches for faster host→GPU copies; None = when training on a GPU.
+        augment_on_gpu: run the transforms batched on the device after the host→device copy
+            (needs cached datasets and the recipe transforms); None = when training on a GPU
+            and both are there; False = always per image in the loader workers.
         seed: seed of the training streams.
         name: a label for run directories and tables.
     """
@@ -67,6 +77,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         split_seed: int = 0,
         seed: int = 0,
         pin_memory: Optional[bool] = None,
+        augment_on_gpu: Optional[bool] = None,
         name: str = "custom",
         **info: Any,
     ) -> None:
@@ -85,6 +96,9 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         self.split_seed = split_seed
         self.seed = seed
         self.pin_memory = pin_memory
+        self.augment_on_gpu = augment_on_gpu
+        self._batch_augment: dict[str, Any] = {}
+        self._augment_generator: Optional[torch.Generator] = None
         self.name = name
         self.info = info
         self.classes = self._check_classes(num_classes)
@@ -147,6 +161,46 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         trainer = getattr(self, "trainer", None)
         return trainer is not None and trainer.accelerator.__class__.__name__ == "CUDAAccelerator"
 
+    def _datasets(self) -> list[Dataset]:
+        return [d for domain in (self.source, self.target) for d in domain.values() if d is not None]
+
+    def _on_device(self) -> bool:
+        """Whether the transforms run batched on the device (see ``augment_on_gpu``)."""
+        if self.augment_on_gpu is False:
+            return False
+        cached = all(cached_path(dataset) is not None for dataset in self._datasets())
+        batchable = all(hasattr(t, "batched") for t in (self.train_transform, self.eval_transform))
+        if self.augment_on_gpu and not (cached and batchable):
+            raise ValueError(
+                "data.augment_on_gpu=true needs cached datasets (data.cache=auto or a folder) and the recipe "
+                "transforms (dalearn.data.transforms.train_transform / eval_transform); set data.augment_on_gpu=null"
+            )
+        return cached and batchable and (bool(self.augment_on_gpu) or self._pin())
+
+    def _transforms(self) -> tuple[Optional[Callable], Optional[Callable]]:
+        """(train, eval) transforms for the loader workers; None where the device applies them."""
+        if not self._on_device():
+            self._batch_augment = {}
+            return self.train_transform, self.eval_transform
+        self._batch_augment = {"train": self.train_transform.batched(), "eval": self.eval_transform.batched()}
+        if self._augment_generator is None:
+            rank, _ = self._rank_world()
+            self._augment_generator = torch.Generator().manual_seed(int(self.seed) * 1_000_003 + rank)
+        return None, None
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        """Apply the augmentation batched on the device when the loaders deliver cached uint8
+        squares (training dicts and evaluation ``(x, y)``); otherwise return ``batch`` as is."""
+        if not self._batch_augment:
+            return batch
+        if isinstance(batch, dict):
+            augment = self._batch_augment["train"]
+            images, labels = batch["source"]
+            return {**batch, "source": [augment(images, self._augment_generator), labels],
+                    "target": augment(batch["target"], self._augment_generator)}
+        images, labels = batch
+        return [self._batch_augment["eval"](images), labels]
+
     def _train_loader(self, view: Dataset, stream: int) -> DataLoader:
         rank, world = self._rank_world()
         sampler = InfiniteBatchSampler(
@@ -158,8 +212,9 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> dict[str, DataLoader]:
-        source = TransformedView(self.source["train"], self.train_transform, self._source_train_idx)
-        target = TransformedView(self.target["train"], self.train_transform, labelled=False)
+        transform, _ = self._transforms()
+        source = TransformedView(self.source["train"], transform, self._source_train_idx)
+        target = TransformedView(self.target["train"], transform, labelled=False)
         return {"source": self._train_loader(source, stream=0), "target": self._train_loader(target, stream=1)}
 
     def _eval_loader(self, view: Dataset) -> DataLoader:
@@ -170,10 +225,11 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         )
 
     def eval_dataloaders(self) -> list[DataLoader]:
+        _, transform = self._transforms()
         views = {
-            "target_val": TransformedView(self._target_val(), self.eval_transform),
-            "target_test": TransformedView(self._target_test(), self.eval_transform),
-            "source_val": TransformedView(self.source["train"], self.eval_transform, self._source_val_idx),
+            "target_val": TransformedView(self._target_val(), transform),
+            "target_test": TransformedView(self._target_test(), transform),
+            "source_val": TransformedView(self.source["train"], transform, self._source_val_idx),
         }
         return [self._eval_loader(views[role]) for role in self.eval_roles]
 

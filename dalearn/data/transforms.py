@@ -13,6 +13,13 @@ slightly sharper pixels where a small crop is enlarged, and less work. Most of t
 the training pipeline comes from reduced-size JPEG decoding instead
 (:class:`dalearn.data.image_list.ImageList` ``decode_size``); ``benchmarks/data_pipeline.py``
 measures both.
+
+The same transforms also take the uint8 ``(3, 256, 256)`` tensors of the decoded-image cache
+(:mod:`dalearn.data.cache`): the square resize is already done, the crop box is drawn from the
+same RNG calls, and the crop is resized with ``torchvision.transforms.v2``'s antialiased
+bilinear filter on uint8 (close to Pillow's, within a level or two). :class:`RecipeTransform`
+keeps its parameters, so the DataModule can run the same augmentation batched on the GPU
+(:meth:`RecipeTransform.batched`, :class:`dalearn.data.batch_augment.BatchAugment`).
 """
 
 from __future__ import annotations
@@ -22,7 +29,11 @@ from typing import Callable, Sequence
 import torch
 from PIL import Image
 from torchvision import transforms as T
+from torchvision.transforms import InterpolationMode
 from torchvision.transforms import functional as F
+from torchvision.transforms.v2 import functional as F2
+
+from dalearn.data.batch_augment import INTERPOLATION_MODES, BatchAugment
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -49,8 +60,10 @@ class SquareResizeCrop:
         single_resample: False — resize, then crop and resize the crop, as the reference
             (identical pixels); True — resample the crop's box of the source image once.
 
-    Takes and returns a PIL image; draws its random numbers from torch's global RNG (seeded
-    per worker by the DataModule), exactly as ``torchvision.transforms.RandomResizedCrop``.
+    Takes and returns a PIL image, or a uint8 tensor (C, H, W) such as the decoded-image cache
+    serves (then ``single_resample`` does not apply: the square is stored, the crop is resampled
+    once); draws its random numbers from torch's global RNG (seeded per worker by the
+    DataModule), exactly as ``torchvision.transforms.RandomResizedCrop``.
     """
 
     def __init__(
@@ -87,10 +100,13 @@ class SquareResizeCrop:
             return offset, offset, self.size, self.size
         return T.RandomResizedCrop.get_params(self._canvas, list(self.scale), list(self.ratio))
 
-    def __call__(self, image: Image.Image) -> Image.Image:
+    def __call__(self, image: Image.Image | torch.Tensor) -> Image.Image | torch.Tensor:
+        if torch.is_tensor(image):
+            return self._crop_tensor(image)
         if not isinstance(image, Image.Image):
             raise TypeError(
-                f"SquareResizeCrop takes a PIL image, got {type(image).__name__}; put it before ToTensor"
+                f"SquareResizeCrop takes a PIL image or a uint8 tensor, got {type(image).__name__}; "
+                f"put it before ToTensor"
             )
         resample = _RESAMPLE[self.interpolation]
         top, left, height, width = self.box()
@@ -101,6 +117,28 @@ class SquareResizeCrop:
         source_box = (left * sx, top * sy, (left + width) * sx, (top + height) * sy)
         return image.resize((self.size, self.size), resample, box=source_box)
 
+    def _crop_tensor(self, image: torch.Tensor) -> torch.Tensor:
+        if image.dtype != torch.uint8 or image.dim() != 3:
+            raise TypeError(
+                f"SquareResizeCrop takes a PIL image or a uint8 (C, H, W) tensor, got {image.dtype} {tuple(image.shape)}"
+            )
+        mode = INTERPOLATION_MODES[self.interpolation]
+        if tuple(image.shape[-2:]) != (self.resize, self.resize):
+            image = F2.resize(image, [self.resize, self.resize], mode, antialias=True)
+        top, left, height, width = self.box()
+        crop = image[:, top: top + height, left: left + width]
+        if (height, width) == (self.size, self.size):
+            return crop
+        if mode not in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
+            return F2.resize(crop, [self.size, self.size], mode, antialias=True)
+        # torch's uint8 antialiased kernel (the one torchvision's resize calls) on a packed
+        # channels-last copy of the crop: about twice as fast as handing it the strided view
+        packed = crop.unsqueeze(0).contiguous(memory_format=torch.channels_last)
+        resized = torch.nn.functional.interpolate(
+            packed, size=(self.size, self.size), mode=mode.value, antialias=True, align_corners=False
+        )
+        return resized[0]
+
     def __repr__(self) -> str:
         return (
             f"SquareResizeCrop(size={self.size}, resize={self.resize}, crop={self.crop!r}, "
@@ -110,7 +148,8 @@ class SquareResizeCrop:
 
 
 class ToNormalizedTensor:
-    """PIL image → float tensor (C, H, W) normalised by ``mean``/``std`` (on the 0–1 scale).
+    """PIL image or uint8 tensor → float tensor (C, H, W) normalised by ``mean``/``std`` (on the
+    0–1 scale).
 
     Same values as ``ToTensor()`` followed by ``Normalize(mean, std)``, in one pass over the pixels.
     """
@@ -123,14 +162,44 @@ class ToNormalizedTensor:
         self._offset = torch.tensor(self.mean).view(-1, 1, 1) * 255.0
         self._scale = torch.tensor(self.std).view(-1, 1, 1) * 255.0
 
-    def __call__(self, image: Image.Image) -> torch.Tensor:
-        pixels = F.pil_to_tensor(image)
+    def __call__(self, image: Image.Image | torch.Tensor) -> torch.Tensor:
+        pixels = image if torch.is_tensor(image) else F.pil_to_tensor(image)
         if pixels.shape[0] != len(self.mean):
             raise ValueError(f"image has {pixels.shape[0]} channels but mean/std have {len(self.mean)}")
-        return pixels.float().sub_(self._offset).div_(self._scale)
+        return pixels.to(torch.float32, memory_format=torch.contiguous_format).sub_(self._offset).div_(self._scale)
 
     def __repr__(self) -> str:
         return f"ToNormalizedTensor(mean={self.mean}, std={self.std})"
+
+
+class RecipeTransform(T.Compose):
+    """A recipe transform (square resize → crop → optional flip → normalise) that remembers its
+    parameters, so the same augmentation can run batched on the GPU (:meth:`batched`)."""
+
+    def __init__(
+        self,
+        crop: str = "random",
+        size: int = 224,
+        resize: int = 256,
+        flip: bool = True,
+        scale: Sequence[float] = (0.08, 1.0),
+        ratio: Sequence[float] = (3 / 4, 4 / 3),
+        mean: Sequence[float] = IMAGENET_MEAN,
+        std: Sequence[float] = IMAGENET_STD,
+        single_resample: bool = False,
+    ) -> None:
+        steps: list[Callable] = [SquareResizeCrop(size, resize, crop, scale, ratio, single_resample=single_resample)]
+        if flip:
+            steps.append(T.RandomHorizontalFlip())
+        steps.append(ToNormalizedTensor(mean, std))
+        super().__init__(steps)
+        self.crop, self.size, self.resize, self.flip = crop, int(size), int(resize), bool(flip)
+        self.scale, self.ratio = tuple(scale), tuple(ratio)
+        self.mean, self.std = tuple(mean), tuple(std)
+
+    def batched(self) -> BatchAugment:
+        """The same augmentation for a batch of cached uint8 squares, on any device."""
+        return BatchAugment(self.crop, self.size, self.resize, self.flip, self.scale, self.ratio, self.mean, self.std)
 
 
 def train_transform(
@@ -143,21 +212,17 @@ def train_transform(
     mean: Sequence[float] = IMAGENET_MEAN,
     std: Sequence[float] = IMAGENET_STD,
     single_resample: bool = False,
-) -> Callable:
+) -> RecipeTransform:
     """The recipes' training transform: ``crop="random"`` for Office/DomainNet, ``crop="center"``
     for VisDA; see :class:`SquareResizeCrop` for ``single_resample``."""
-    steps: list[Callable] = [SquareResizeCrop(size, resize, crop, scale, ratio, single_resample=single_resample)]
-    if flip:
-        steps.append(T.RandomHorizontalFlip())
-    steps.append(ToNormalizedTensor(mean, std))
-    return T.Compose(steps)
+    return RecipeTransform(crop, size, resize, flip, scale, ratio, mean, std, single_resample)
 
 
 def eval_transform(
     size: int = 224, resize: int = 256, mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD
-) -> Callable:
+) -> RecipeTransform:
     """The recipes' evaluation transform: square resize ``resize`` → centre crop ``size``."""
-    return T.Compose([SquareResizeCrop(size, resize, "center"), ToNormalizedTensor(mean, std)])
+    return RecipeTransform("center", size, resize, flip=False, mean=mean, std=std)
 
 
 def reference_train_transform(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from dalearn.data.benchmarks.registry import get_benchmark
 from dalearn.data.benchmarks.spec import BenchmarkSpec, Domain
 from dalearn.data.benchmarks.tasks import parse_task
+from dalearn.data.cache import cache_image_list, resolve_cache_dir
 from dalearn.data.image_list import ImageList, missing_images, read_image_list
 
 ROLES = ("source", "target")
@@ -84,7 +85,10 @@ def benchmark_domain(
     split: Optional[str] = None,
     decode_size: Optional[int] = 256,
     check_files: bool = True,
-) -> ImageList:
+    cache: Any = None,
+    cache_side: int = 256,
+    cache_workers: Optional[int] = None,
+) -> Any:
     """The :class:`~dalearn.data.image_list.ImageList` of one domain of benchmark ``name``.
 
     Args:
@@ -96,6 +100,11 @@ def benchmark_domain(
         split: which list (``train``/``test`` for DomainNet); default: the dataset's training split.
         decode_size: reduced-size JPEG decoding (see ImageList); None decodes at full size.
         check_files: check that every listed image exists (a directory listing per folder).
+        cache: ``data.cache`` — None: decode every image every epoch (an ImageList); True /
+            ``"auto"``: a decoded-image cache under ``<root>/.dalearn-cache``; a folder: the cache
+            there (a :class:`~dalearn.data.cache.CachedImageList`, built on first use).
+        cache_side: the square side the cache stores (the recipe's resize, 256).
+        cache_workers: decoding threads for a build (default: up to 8).
     """
     spec = get_benchmark(name)
     chosen = resolve_domain(spec, domain, task, role)
@@ -104,4 +113,7 @@ def benchmark_domain(
         list_file = check_domain_files(spec, root, chosen, split)
     else:
         list_file = Path(root) / chosen.lists[split]
-    return ImageList(root, list_file, spec.classes, decode_size=decode_size)
+    images = ImageList(root, list_file, spec.classes, decode_size=decode_size)
+    if resolve_cache_dir(cache, root) is None:
+        return images
+    return cache_image_list(images, cache, side=cache_side, workers=cache_workers)
