@@ -2,7 +2,7 @@
 ``torch.compile`` — whether the data loader keeps up, and the projected GPU-hours of the whole
 Office-31 table.
 
-Each precision trains one DANN run through dalearn's real training path (``dalearn.train.train``
+Each precision trains one DANN run through dalearn's real training path (``dalearn.run.training.train``
 on the published recipe ``experiment=office31/dann``: ResNet-50, batch 32 source + 32 target,
 the recipe's augmentation and data workers) on a generated Office-31 tree whose JPEGs are
 photo-sized (scikit-learn's two bundled photos, resized, with mild noise). The backbone starts

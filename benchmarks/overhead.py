@@ -3,8 +3,8 @@ PyTorch loop that does the same math on the same model and batches.
 
 Lightning path: the config is composed as ``dalearn-train`` composes it (``conf/train.yaml``:
 offline ``digits`` data, ``lenet`` backbone, ``trainer=cpu``, ``logger=csv``,
-``callbacks=default``), the model comes from :func:`dalearn.train.build_model`, the trainer from
-:func:`dalearn.train.build_trainer` (checkpoint, epoch seeder, run recorder and LR monitor
+``callbacks=default``), the model comes from :func:`dalearn.run.factory.build_model`, the trainer from
+:func:`dalearn.run.factory.build_trainer` (checkpoint, epoch seeder, run recorder and LR monitor
 callbacks, CSV logger, ``log_every_n_steps=10``), and the real DataModule feeds it. Every
 ``self.log`` call stays. The progress bar is measured off and on (TQDM writing to ``/dev/null``:
 its formatting and writes count, a terminal's rendering does not).

@@ -60,8 +60,8 @@ def test_on_device_augmentation_needs_cached_images(tree):
 def test_training_with_the_cache_and_batched_augmentation(tree, tmp_path):
     from hydra import compose, initialize_config_dir
 
-    from dalearn.config import CONFIG_DIR
-    from dalearn.train import train
+    from dalearn.run.config import CONFIG_DIR
+    from dalearn.run.training import train
 
     overrides = [
         "experiment=office31/dann", "data.task=A2W", f"data.root={tree}", f"paths.run_dir={tmp_path / 'run'}",
