@@ -8,6 +8,14 @@ never loaded for training. Evaluation loaders, in order (see :attr:`eval_roles`)
 - ``target_test`` — held-out target data that is reported, when it differs from ``target_val``;
 - ``source_val``  — a held-out split of the source training set (``source_holdout`` of it,
   drawn with ``split_seed``), for source-validation model selection.
+
+The method being fitted may ask for more, or less, through two attributes of its
+LightningModule, read when the training loaders are built: ``uses_source = False`` (a
+source-free method such as SHOT's adaptation stage: no source stream and no ``source_val``,
+so no source image is ever loaded) and ``target_views`` (``"strong"``: a strongly augmented
+copy of each target image, ``strong_augmentation`` then ``train_transform``; ``"index"``: its
+index in the target training set), which turn the target batch into a dict
+``{"image": x_t, "strong": …, "index": …}``.
 """
 
 from __future__ import annotations
@@ -17,9 +25,10 @@ from typing import Any, Callable, Mapping, Optional
 import lightning as L
 import numpy as np
 from torch.utils.data import DataLoader, Dataset
+from torchvision.transforms import v2
 
 from dalearn.data.samplers import InfiniteBatchSampler, ShardSampler
-from dalearn.data.views import TransformedView, dataset_classes
+from dalearn.data.views import TargetViews, TransformedView, dataset_classes
 
 
 def _domain(spec: Optional[Mapping[str, Any]], role: str) -> dict[str, Optional[Dataset]]:
@@ -49,6 +58,9 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             sweep validates on the same images).
         pin_memory: page-locked batches for faster host→GPU copies; None = when training on a GPU.
         seed: seed of the training streams.
+        strong_augmentation: the strong augmentation of the ``"strong"`` target view, applied
+            before ``train_transform`` (None: ``torchvision.transforms.v2.RandAugment()``, which
+            takes PIL images and image tensors alike, as in FixMatch).
         name: a label for run directories and tables.
     """
 
@@ -68,6 +80,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         seed: int = 0,
         pin_memory: Optional[bool] = None,
         name: str = "custom",
+        strong_augmentation: Optional[Callable] = None,
         **info: Any,
     ) -> None:
         super().__init__()
@@ -86,6 +99,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         self.seed = seed
         self.pin_memory = pin_memory
         self.name = name
+        self.strong_augmentation = strong_augmentation if strong_augmentation is not None else v2.RandAugment()
         self.info = info
         self.classes = self._check_classes(num_classes)
         self.num_classes = len(self.classes) if self.classes is not None else int(num_classes)
@@ -125,7 +139,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         roles = ["target_val"]
         if self._target_test() is not self._target_val():
             roles.append("target_test")
-        if len(self._source_val_idx):
+        if len(self._source_val_idx) and self._method_needs()[0]:
             roles.append("source_val")
         return roles
 
@@ -134,6 +148,13 @@ class DomainAdaptationDataModule(L.LightningDataModule):
 
     def _target_val(self) -> Dataset:
         return self.target["val"] if self.target["val"] is not None else self._target_test()
+
+    def _method_needs(self) -> tuple[bool, tuple[str, ...]]:
+        """(``uses_source``, ``target_views``) of the LightningModule being fitted (see the
+        module docstring); (True, ()) outside a fit."""
+        trainer = getattr(self, "trainer", None)
+        module = getattr(trainer, "lightning_module", None) if trainer is not None else None
+        return bool(getattr(module, "uses_source", True)), tuple(getattr(module, "target_views", ()))
 
     def _rank_world(self) -> tuple[int, int]:
         trainer = getattr(self, "trainer", None)
@@ -158,9 +179,23 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> dict[str, DataLoader]:
-        source = TransformedView(self.source["train"], self.train_transform, self._source_train_idx)
-        target = TransformedView(self.target["train"], self.train_transform, labelled=False)
-        return {"source": self._train_loader(source, stream=0), "target": self._train_loader(target, stream=1)}
+        uses_source, views = self._method_needs()
+        if views:
+            target = TargetViews(self.target["train"], self.train_transform, views, self.strong_augmentation)
+        else:
+            target = TransformedView(self.target["train"], self.train_transform, labelled=False)
+        loaders = {"target": self._train_loader(target, stream=1)}
+        if uses_source:
+            source = TransformedView(self.source["train"], self.train_transform, self._source_train_idx)
+            loaders = {"source": self._train_loader(source, stream=0), **loaders}
+        return loaders
+
+    def target_inference_loader(self) -> DataLoader:
+        """The target training images in order, with ``eval_transform`` and without labels,
+        for a method that labels the whole target set (SHOT's clustering); every process
+        reads all of them."""
+        view = TransformedView(self.target["train"], self.eval_transform, labelled=False)
+        return DataLoader(view, batch_size=self.eval_batch_size, num_workers=self.num_workers, pin_memory=self._pin())
 
     def _eval_loader(self, view: Dataset) -> DataLoader:
         rank, world = self._rank_world()
