@@ -13,6 +13,15 @@ With cached images (``data.cache``, :mod:`dalearn.data.cache`) and training on a
 loaders deliver the cached uint8 squares and the augmentation runs batched on the GPU in
 :meth:`DomainAdaptationDataModule.on_after_batch_transfer` (Lightning calls it after moving a
 batch to the device): the CPU workers only copy pixels out of the memory map.
+
+The method being fitted may ask for more, or less, through two attributes of its
+LightningModule, read when the training loaders are built: ``uses_source = False`` (a
+source-free method such as SHOT's adaptation stage: no source stream and no ``source_val``,
+so no source image is ever loaded) and ``target_views`` (``"strong"``: a strongly augmented
+copy of each target image, ``strong_augmentation`` then ``train_transform``; ``"index"``: its
+index in the target training set), which turn the target batch into a dict
+``{"image": x_t, "strong": …, "index": …}`` (per image in the loader workers: such a method
+needs ``augment_on_gpu`` off).
 """
 
 from __future__ import annotations
@@ -23,10 +32,11 @@ import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
+from torchvision.transforms import v2
 
 from dalearn.data.cache.dataset import cached_path
 from dalearn.data.samplers import InfiniteBatchSampler, ShardSampler
-from dalearn.data.views import TransformedView, dataset_classes
+from dalearn.data.views import TargetViews, TransformedView, dataset_classes
 
 
 def _domain(spec: Optional[Mapping[str, Any]], role: str) -> dict[str, Optional[Dataset]]:
@@ -59,6 +69,9 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             (needs cached datasets and the recipe transforms); None = when training on a GPU
             and both are there; False = always per image in the loader workers.
         seed: seed of the training streams.
+        strong_augmentation: the strong augmentation of the ``"strong"`` target view, applied
+            before ``train_transform`` (None: ``torchvision.transforms.v2.RandAugment()``, which
+            takes PIL images and image tensors alike, as in FixMatch).
         name: a label for run directories and tables.
     """
 
@@ -79,6 +92,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         pin_memory: Optional[bool] = None,
         augment_on_gpu: Optional[bool] = None,
         name: str = "custom",
+        strong_augmentation: Optional[Callable] = None,
         **info: Any,
     ) -> None:
         super().__init__()
@@ -100,6 +114,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         self._batch_augment: dict[str, Any] = {}
         self._augment_generator: Optional[torch.Generator] = None
         self.name = name
+        self.strong_augmentation = strong_augmentation if strong_augmentation is not None else v2.RandAugment()
         self.info = info
         self.classes = self._check_classes(num_classes)
         self.num_classes = len(self.classes) if self.classes is not None else int(num_classes)
@@ -139,7 +154,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         roles = ["target_val"]
         if self._target_test() is not self._target_val():
             roles.append("target_test")
-        if len(self._source_val_idx):
+        if len(self._source_val_idx) and self._method_needs()[0]:
             roles.append("source_val")
         return roles
 
@@ -148,6 +163,13 @@ class DomainAdaptationDataModule(L.LightningDataModule):
 
     def _target_val(self) -> Dataset:
         return self.target["val"] if self.target["val"] is not None else self._target_test()
+
+    def _method_needs(self) -> tuple[bool, tuple[str, ...]]:
+        """(``uses_source``, ``target_views``) of the LightningModule being fitted (see the
+        module docstring); (True, ()) outside a fit."""
+        trainer = getattr(self, "trainer", None)
+        module = getattr(trainer, "lightning_module", None) if trainer is not None else None
+        return bool(getattr(module, "uses_source", True)), tuple(getattr(module, "target_views", ()))
 
     def _rank_world(self) -> tuple[int, int]:
         trainer = getattr(self, "trainer", None)
@@ -195,9 +217,11 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             return batch
         if isinstance(batch, dict):
             augment = self._batch_augment["train"]
-            images, labels = batch["source"]
-            return {**batch, "source": [augment(images, self._augment_generator), labels],
-                    "target": augment(batch["target"], self._augment_generator)}
+            out = {**batch, "target": augment(batch["target"], self._augment_generator)}
+            if "source" in batch:
+                images, labels = batch["source"]
+                out["source"] = [augment(images, self._augment_generator), labels]
+            return out
         images, labels = batch
         return [self._batch_augment["eval"](images), labels]
 
@@ -212,10 +236,29 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> dict[str, DataLoader]:
+        uses_source, views = self._method_needs()
         transform, _ = self._transforms()
-        source = TransformedView(self.source["train"], transform, self._source_train_idx)
-        target = TransformedView(self.target["train"], transform, labelled=False)
-        return {"source": self._train_loader(source, stream=0), "target": self._train_loader(target, stream=1)}
+        if views:
+            if self._batch_augment:
+                raise ValueError(
+                    f"the method asks for target views {sorted(views)}, which are made per image in the loader "
+                    "workers; set data.augment_on_gpu=false"
+                )
+            target = TargetViews(self.target["train"], transform, views, self.strong_augmentation)
+        else:
+            target = TransformedView(self.target["train"], transform, labelled=False)
+        loaders = {"target": self._train_loader(target, stream=1)}
+        if uses_source:
+            source = TransformedView(self.source["train"], transform, self._source_train_idx)
+            loaders = {"source": self._train_loader(source, stream=0), **loaders}
+        return loaders
+
+    def target_inference_loader(self) -> DataLoader:
+        """The target training images in order, with ``eval_transform`` and without labels,
+        for a method that labels the whole target set (SHOT's clustering); every process
+        reads all of them."""
+        view = TransformedView(self.target["train"], self.eval_transform, labelled=False)
+        return DataLoader(view, batch_size=self.eval_batch_size, num_workers=self.num_workers, pin_memory=self._pin())
 
     def _eval_loader(self, view: Dataset) -> DataLoader:
         rank, world = self._rank_world()

@@ -9,7 +9,17 @@ A method subclass states only what differs (DomainBed style). The contract, in c
 - :meth:`DomainAdaptationModule.compute_losses` (abstract) computes one training iteration
   and returns a dict of tensors: ``loss`` (what is minimised) and any scalars worth logging
   (``cls_loss``, ``transfer_loss``, ``domain_acc``, …) — each is logged as ``train/<key>``;
-- :meth:`DomainAdaptationModule.parameter_groups` lists extra modules (discriminators, heads).
+- :meth:`DomainAdaptationModule.parameter_groups` lists extra modules (discriminators, heads);
+- ``provides`` lists the tensors ``compute_losses`` also returns for regularisers
+  (``logits_s``, ``logits_t``, ``features_s``, ``features_t``: computed anyway, so free);
+  non-scalar entries are not logged.
+
+Regularisers (:mod:`dalearn.methods.regularizers`): ``regularizers={name: {weight, …}}``
+adds Σ weight · R(outputs) to ``loss`` and logs each R as ``train/reg/<name>``.
+A method declares what its training batches hold, read by the DataModule when it builds its
+training loaders: ``uses_source = False`` (source-free: no source stream, no source image
+loaded) and ``target_views`` (extra views of the target batch: ``"strong"``, ``"index"``;
+then ``x_t`` is a dict ``{"image": …, "strong": …, "index": …}``).
 
 Everything else lives here:
 
@@ -43,6 +53,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
+from dalearn.methods.regularizers import build_regularizers
 from dalearn.nn import WarmStartGradientReverseLayer
 
 ROLE_PREFIX = {"target_val": ("val", "tgt"), "target_test": ("test", "tgt"), "source_val": ("val", "src")}
@@ -63,16 +74,27 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
             that takes parameter groups and keyword overrides (the config's ``_partial_``
             node); without one, SGD with ``lr``, ``momentum``, ``weight_decay``, ``nesterov``.
         trade_off: weight of the transfer loss.
+        regularizers: name → settings of the regularisers added to the objective
+            (:mod:`dalearn.methods.regularizers`); None or empty: none.
     """
 
     classifier: nn.Module
+    #: Tensors ``compute_losses`` returns besides its scalars, for regularisers to read.
+    provides: frozenset[str] = frozenset()
+    #: False for a source-free method: the DataModule builds no source stream and no source_val.
+    uses_source: bool = True
+    #: Extra views of the target training batch the DataModule provides ("strong", "index").
+    target_views: tuple[str, ...] = ()
 
     name = "base"
     #: Log the training values on every iteration instead of only on logging iterations
     #: (the progress bar then refreshes them every step, at the cost described above).
     log_train_every_step = False
 
-    def __init__(self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None, trade_off: float = 1.0) -> None:
+    def __init__(
+        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None, trade_off: float = 1.0,
+        regularizers: Optional[Mapping[str, Any]] = None,
+    ) -> None:
         super().__init__()
         unknown = set(optim or {}) - set(DEFAULT_OPTIM)
         if unknown:
@@ -83,6 +105,7 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
         self.trade_off = float(trade_off)
         self.history: list[dict[str, float]] = []
         self.grl: Optional[WarmStartGradientReverseLayer] = None
+        self.regularizers = build_regularizers(regularizers, type(self).__name__, self.provides)
         self.eval_metrics = nn.ModuleDict()
         for role in ROLE_PREFIX:
             self.eval_metrics[role] = nn.ModuleDict({
@@ -127,7 +150,7 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
 
     # ------------------------------------------------------------------ training
     def training_step(self, batch: Mapping[str, Any], batch_idx: int) -> torch.Tensor:
-        x_s, y_s = batch["source"]
+        x_s, y_s = batch["source"] if "source" in batch else (None, None)
         x_t = batch["target"]
         grl_coeff = self.grl.coeff if self.grl is not None else None
         losses = self.compute_losses(x_s, y_s, x_t)
@@ -136,11 +159,28 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
                 f"{type(self).__name__}.compute_losses must return a dict with the key 'loss', got {type(losses).__name__}"
                 + (f" with keys {sorted(losses)}" if isinstance(losses, Mapping) else "")
             )
+        losses = self.add_regularizers(losses)
         self.check_finite(losses)
         if grl_coeff is not None:
             losses = {**losses, "grl_coeff": grl_coeff}
-        self.log_train(losses, x_s.size(0))
+        self.log_train(losses, target_image(x_t).size(0) if x_s is None else x_s.size(0))
         return losses["loss"]
+
+    def add_regularizers(self, losses: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """``loss`` + Σ weight · R(outputs) over the configured regularisers, each R kept as
+        ``reg/<name>`` (logged as ``train/reg/<name>``)."""
+        losses = dict(losses)
+        for name, regularizer in self.regularizers.items():
+            missing = [key for key in regularizer.requires if key not in losses]
+            if missing:
+                raise KeyError(
+                    f"{type(self).__name__}.compute_losses did not return {missing}, which the regulariser {name!r} "
+                    f"reads; return them (and list them in provides)"
+                )
+            term = regularizer.term(losses)
+            losses["loss"] = losses["loss"] + regularizer.weight * term
+            losses[f"reg/{name}"] = term
+        return losses
 
     def _logging_iteration(self) -> bool:
         """Whether Lightning writes this iteration's logged values to the logger — its rule:
@@ -256,6 +296,11 @@ def lr_schedule(optim: Mapping[str, Any]) -> Callable[[int], float]:
 def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy of the source predictions."""
     return F.cross_entropy(logits, labels)
+
+
+def target_image(x_t: Any) -> torch.Tensor:
+    """The (weakly augmented) target images of a batch, whether or not it carries other views."""
+    return x_t["image"] if isinstance(x_t, Mapping) else x_t
 
 
 def split_batch(x: torch.Tensor, n_s: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -18,14 +18,16 @@ class CDAN(DomainAdaptationModule):
     """Classifier as DANN; discriminator input C·F (multilinear) or ``randomized_dim``."""
 
     name = "cdan"
+    provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
         self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
         trade_off: float = 1.0, bottleneck_dim: int = 256, hidden_size: int = 1024,
         entropy_conditioning: bool = False, randomized: bool = False, randomized_dim: int = 1024,
         grl_alpha: float = 1.0, grl_lo: float = 0.0, grl_hi: float = 1.0, grl_max_iters: int = 1000,
+        regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
-        super().__init__(backbone, num_classes, optim, trade_off)
+        super().__init__(backbone, num_classes, optim, trade_off, regularizers)
         self.classifier = ImageClassifier(backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim)
         in_feature = randomized_dim if randomized else bottleneck_dim * num_classes
         self.discriminator = DomainDiscriminator(in_feature, hidden_size)
@@ -47,4 +49,5 @@ class CDAN(DomainAdaptationModule):
         return {
             "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss,
             "transfer_loss": transfer_loss, "domain_acc": self.adversarial.domain_discriminator_accuracy,
+            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
         }

@@ -20,14 +20,16 @@ class JAN(DomainAdaptationModule):
     trained at ``theta_lr_mult`` × lr."""
 
     name = "jan"
+    provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
         self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
         trade_off: float = 1.0, bottleneck_dim: int = 256, linear: bool = False, adversarial: bool = False,
         kernel_alphas: Sequence[float] = (0.125, 0.25, 0.5, 1.0, 2.0), prediction_sigma: float = 0.92,
         theta_lr_mult: float = 0.1, estimator: str = "unbiased",
+        regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
-        super().__init__(backbone, num_classes, optim, trade_off)
+        super().__init__(backbone, num_classes, optim, trade_off, regularizers)
         neck = bottleneck(backbone.out_features, bottleneck_dim, batch_norm=True, dropout=0.5)
         self.classifier = ImageClassifier(backbone, num_classes, neck, bottleneck_dim)
         self.thetas = nn.ModuleList([Theta(bottleneck_dim), Theta(num_classes)]) if adversarial else None
@@ -50,4 +52,7 @@ class JAN(DomainAdaptationModule):
         f_s, f_t = split_batch(features, x_s.size(0))
         cls_loss = cross_entropy(y_s_hat, y_s)
         transfer_loss = self.jmmd((f_s, F.softmax(y_s_hat, dim=1)), (f_t, F.softmax(y_t_hat, dim=1)))
-        return {"loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss}
+        return {
+            "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss,
+            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+        }

@@ -54,13 +54,15 @@ class MCD(DomainAdaptationModule):
     w = 0.01; G uses ``generator_momentum`` (0 in the recipe), the heads ``optim.momentum``."""
 
     name = "mcd"
+    #: MCD optimises in three steps of its own (:meth:`training_step`): no regulariser.
+    provides = frozenset()
 
     def __init__(
         self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
         trade_off: float = 10.0, num_k: int = 4, bottleneck_dim: int = 1024, entropy_weight: float = 0.01,
-        generator_momentum: float = 0.0,
+        generator_momentum: float = 0.0, regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
-        super().__init__(backbone, num_classes, optim, trade_off)
+        super().__init__(backbone, num_classes, optim, trade_off, regularizers)
         if num_k < 1:
             raise ValueError(f"num_k must be at least 1, got {num_k}")
         self.automatic_optimization = False

@@ -43,7 +43,7 @@ def run(capsys, *args):
 def test_checked_in_configs_are_what_the_tables_generate(capsys):
     code, out, err = run(capsys, "--check")
     assert code == 0, err
-    assert "35 experiment configs" in out
+    assert "75 experiment configs" in out
     tables = load_tables()
     assert [t.benchmark for t in tables] == BENCHMARKS
     for table in tables:
@@ -155,10 +155,10 @@ def test_bad_row_names_the_table_row_and_key(tree, row, message):
 def test_row_for_a_method_without_config_is_an_error(tree, capsys):
     conf, tables = tree
     with (tables / "visda.yaml").open("a", encoding="utf-8") as table:
-        table.write("  shot: {lr: 0.01}\n")
+        table.write("  tent: {lr: 0.01}\n")
     code, _, err = run(capsys, "--check", "--conf", str(conf), "--tables", str(tables))
     assert code == 2
-    assert "row shot: there is no config method=shot" in err and "'dann'" in err
+    assert "row tent: there is no config method=tent" in err and "'dann'" in err
 
 
 def test_the_generator_imports_neither_hydra_nor_torch():

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from pathlib import Path
 
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from dalearn.nn import warm_start_coefficient
 from dalearn.run.config import CONFIG_DIR
@@ -29,6 +31,18 @@ VARIANTS = [
 METHODS = [(name, []) for name in method_configs()] + VARIANTS
 
 
+def stage_one(cfg, train_cfg) -> list[str]:
+    """A method that adapts a trained model (a ``source_ckpt`` key, e.g. SHOT's source-free
+    stage) gets one: the stage-1 method its default ``source_ckpt`` path names is trained
+    first, and its run directory is passed on."""
+    raw = OmegaConf.to_container(cfg.method, resolve=False).get("source_ckpt")
+    if not raw:
+        return []
+    first = train_cfg([f"method={re.search(r'}/([^/$]+)/seed', raw).group(1)}"], name="stage1")
+    train(first)
+    return [f"method.source_ckpt={first.paths.run_dir}"]
+
+
 def logged(run_dir: Path, key: str) -> list[tuple[int, float]]:
     """(step, value) rows of ``key`` in the run's CSV log."""
     rows = []
@@ -42,6 +56,8 @@ def logged(run_dir: Path, key: str) -> list[tuple[int, float]]:
 
 @pytest.mark.parametrize("method,extra", METHODS, ids=[f"{m}{'-' + '-'.join(e) if e else ''}" for m, e in METHODS])
 def test_method_trains_with_finite_losses(train_cfg, method, extra):
+    cfg = train_cfg([f"method={method}", *extra])
+    extra = [*extra, *stage_one(cfg, train_cfg)]
     cfg = train_cfg([f"method={method}", *extra])
     metrics, objects = train(cfg)
     run_dir = Path(cfg.paths.run_dir)

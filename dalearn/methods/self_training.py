@@ -1,0 +1,87 @@
+"""Self-training with confident pseudo-labels on weak/strong views of the target, as FixMatch
+(Sohn et al., 2020) and Transfer-Learning-Library's domain adaptation port of it:
+
+    loss = CE(y_s) + trade_off · (1/B) Σ_i 1[max q_i ≥ τ] · CE(y_i^strong, argmax q_i),
+    q_i = softmax(y_i^weak) (no gradient)
+
+(:class:`dalearn.losses.ConfidenceBasedSelfTrainingLoss`). The DataModule gives each target
+image twice (``target_views = ("strong",)``): the weak view is the training transform, the
+strong one RandAugment before it (``data.strong_augmentation``). One forward of
+cat(x_s, x_t^weak, x_t^strong).
+
+Distribution alignment (``distribution_alignment=true``, ReMixMatch, Berthelot et al., 2020):
+q_i ← normalise(q_i · p̃ / p̄), with p̄ the running mean of the target predictions (momentum
+``alignment_momentum``) and p̃ uniform, so that pseudo-labels cannot all fall on the classes
+the source favours.
+
+On top of a trained run: ``init_ckpt=<run dir or .ckpt>`` starts from that run's classifier
+(same backbone and bottleneck: DANN, CDAN, MCC, BNM and Source-Only with bottleneck_dim=256
+share this one), read with ``torch.load(weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dalearn.losses import ConfidenceBasedSelfTrainingLoss
+from dalearn.methods.base import DomainAdaptationModule, cross_entropy
+from dalearn.methods.checkpoint_weights import load_classifier_weights
+from dalearn.nn import ImageClassifier, bottleneck
+
+
+class SelfTraining(DomainAdaptationModule):
+    """τ = ``threshold`` (0.9, Transfer-Learning-Library's; FixMatch uses 0.95); bottleneck
+    Linear–BN–ReLU of ``bottleneck_dim`` (256)."""
+
+    name = "self_training"
+    provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
+    target_views = ("strong",)
+
+    def __init__(
+        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0, threshold: float = 0.9, bottleneck_dim: int = 256,
+        distribution_alignment: bool = False, alignment_momentum: float = 0.999, init_ckpt: Optional[str] = None,
+        regularizers: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        super().__init__(backbone, num_classes, optim, trade_off, regularizers)
+        if not 0.0 <= alignment_momentum < 1.0:
+            raise ValueError(f"alignment_momentum must be in [0, 1), got {alignment_momentum}")
+        self.classifier = ImageClassifier(backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim)
+        self.self_training = ConfidenceBasedSelfTrainingLoss(threshold)
+        self.distribution_alignment = bool(distribution_alignment)
+        self.alignment_momentum = float(alignment_momentum)
+        self.register_buffer("target_prior", torch.full((num_classes,), 1.0 / num_classes))
+        if init_ckpt:
+            load_classifier_weights(self.classifier, init_ckpt, "method.init_ckpt")
+
+    def align(self, probabilities: torch.Tensor) -> torch.Tensor:
+        """Distribution alignment of the weak-view probabilities (no gradient); updates p̄."""
+        mean = probabilities.mean(dim=0)
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.all_reduce(mean)
+            mean /= torch.distributed.get_world_size()
+        self.target_prior.mul_(self.alignment_momentum).add_((1.0 - self.alignment_momentum) * mean)
+        aligned = probabilities / (self.target_prior * self.num_classes)
+        return aligned / aligned.sum(dim=1, keepdim=True)
+
+    def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        weak, strong = x_t["image"], x_t["strong"]
+        logits, features = self.classifier(torch.cat([x_s, weak, strong]))
+        n_s, n_t = x_s.size(0), weak.size(0)
+        y_s_hat, y_t_hat, y_t_strong = logits[:n_s], logits[n_s : n_s + n_t], logits[n_s + n_t :]
+        f_s, f_t = features[:n_s], features[n_s : n_s + n_t]
+        cls_loss = cross_entropy(y_s_hat, y_s)
+        reference = y_t_hat.detach()
+        if self.distribution_alignment:
+            with torch.no_grad():
+                reference = torch.log(self.align(F.softmax(reference, dim=1)).clamp_min(1e-30))
+        transfer_loss, mask, _ = self.self_training(y_t_strong, reference)
+        return {
+            "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss,
+            "pseudo_label_ratio": mask.mean(),
+            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+        }
