@@ -23,12 +23,25 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping, Sequence
 
-from dalearn.validators import available, requires_source_holdout
-
 RULES = {"oracle": "val/tgt_acc", "src_val": "val/src_acc", "last": None}
 SCORE_PREFIX = "val/score/"
 
 log = logging.getLogger("dalearn")
+
+
+def available() -> dict:
+    """The validator registry (:func:`dalearn.validators.available`). Imported on first use:
+    the result tables and ``dalearn-select`` read this module's keys without loading torch."""
+    from dalearn.validators import available as registry
+
+    return registry()
+
+
+def requires_source_holdout(names: Sequence[str]) -> list[str]:
+    """:func:`dalearn.validators.requires_source_holdout`, imported on first use (see :func:`available`)."""
+    from dalearn.validators import requires_source_holdout as needing
+
+    return needing(names)
 
 
 def score_key(name: str) -> str:
