@@ -21,6 +21,9 @@ from dalearn.tables.layout import flatten, value_text
 from dalearn.tables.ranking import TaskChoice, mean_of
 
 NONE = "–"
+#: keys a pick's config leaves out: which run (data, seed), how it was judged (selection), or a
+#: repeat of another key (the method's class and name; the optimiser node interpolates optim.lr, …).
+HIDDEN_KEYS = ("data.", "seed", "selection.", "optim.optimizer.", "method._target_", "method.name")
 RULE_WORDS = {
     "oracle": "oracle — the target accuracy itself (uses the target labels: the upper bound)",
     "src_val": "src_val — accuracy on the labelled source hold-out (val/src_acc)",
@@ -42,19 +45,19 @@ def _number(value: Optional[float], digits: int = 2) -> str:
 
 def varying_settings(checkpoints: list[Checkpoint]) -> list[str]:
     """The configuration keys (flattened) whose values differ between the task's runs,
-    except the seed and the data (they say *which* run, not *how* it trains)."""
+    except :data:`HIDDEN_KEYS`."""
     flats = [flatten(c.run.identity) for c in {id(c.run): c for c in checkpoints}.values()]
     keys = sorted(set().union(*flats))
     return [
         k for k in keys
-        if not k.startswith(("data.", "seed", "selection.")) and len({value_text(f.get(k)) for f in flats}) > 1
+        if not k.startswith(HIDDEN_KEYS) and len({value_text(f.get(k)) for f in flats}) > 1
     ]
 
 
 def pick_config(pick: Checkpoint, keys: list[str]) -> str:
     """``method=dann, method.trade_off=0.3, optim.lr=0.01``: the pick's varying settings."""
     flat = flatten(pick.run.identity)
-    shown = [f"method={pick.run.method}"] + [f"{k}={value_text(flat.get(k))}" for k in keys if k != "method.name"]
+    shown = [f"method={pick.run.method}"] + [f"{k}={value_text(flat.get(k))}" for k in keys]
     return ", ".join(dict.fromkeys(shown))
 
 
