@@ -91,7 +91,7 @@ def measure(data: str, epochs: int, method: str) -> dict:
 def report(result: dict, data: str) -> str:
     epochs, run_wall, run_cpu = result["epochs"], result["run_wall"], result["run_cpu"]
     lines = [
-        f"### Validator cost — {data}, {epochs} epochs",
+        f"### Validator cost — {data}, {epochs} epoch{'s' if epochs != 1 else ''}",
         "",
         "```bash",
         "python benchmarks/validator_cost.py " + " ".join(sys.argv[1:]),
