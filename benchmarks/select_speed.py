@@ -64,7 +64,8 @@ def main() -> int:
                               capture_output=True, text=True)
         seconds = time.perf_counter() - started
     print(done.stdout + done.stderr)
-    print(f"dalearn-select over {args.runs} runs: {seconds:.1f} s (exit status {done.returncode}; limit {LIMIT_S:.0f} s)")
+    print(f"dalearn-select over {args.runs} runs: {seconds:.1f} s "
+          f"(exit status {done.returncode}; limit {LIMIT_S:.0f} s)")
     return 0 if done.returncode == 0 and seconds < LIMIT_S else 1
 
 

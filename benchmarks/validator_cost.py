@@ -40,7 +40,9 @@ DEFAULT_SET = ("src_acc", "entropy", "ima", "bnm", "snd")
 
 def instrument(classes: dict, clocks: dict) -> None:
     """Wrap ``update`` and ``compute`` of every validator class to add their wall and CPU time."""
-    originals = {(name, method): getattr(cls, method) for name, cls in classes.items() for method in ("update", "compute")}
+    originals = {
+        (name, method): getattr(cls, method) for name, cls in classes.items() for method in ("update", "compute")
+    }
     for name, cls in classes.items():
         for method in ("update", "compute"):
             original = originals[(name, method)]
@@ -98,7 +100,8 @@ def report(result: dict, data: str) -> str:
         "```",
         "",
         f"- Machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, torch {torch.__version__}, one thread (torch, OpenMP, BLAS); {datetime.date.today()}.",
+        f"{platform.python_version()}, torch {torch.__version__}, one thread (torch, OpenMP, BLAS); "
+        f"{datetime.date.today()}.",
         f"- The run without validators: {run_wall:.1f} s wall ({run_wall / epochs:.2f} s per epoch), "
         f"{run_cpu:.1f} s CPU. Overrides: `{' '.join(result['overrides'])}`.",
         "",

@@ -21,6 +21,7 @@ datasets' held-out split) and ``val/tgt_*`` otherwise. Ties go to the earliest e
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, Mapping, Sequence
 
 RULES = {"oracle": "val/tgt_acc", "src_val": "val/src_acc", "last": None}
@@ -98,7 +99,7 @@ def select(history: Sequence[dict[str, Any]], rule: str, oracle_metric: str = RU
 def _finite(value: Any) -> float:
     """A score to maximise; NaN ranks below every number."""
     value = float(value)
-    return value if value == value else float("-inf")
+    return float("-inf") if math.isnan(value) else value
 
 
 def report(record: dict[str, Any], score: str | None = None) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def plot_choices(choices: list[TaskChoice], by_task: dict[tuple[str, str], list[
         if math.isfinite(oracle.scores[choice.rule]):
             axes.scatter([oracle.scores[choice.rule]], [100 * oracle.accuracy], s=120, marker="*",
                          color="gold", edgecolors="black", linewidths=0.6, label="oracle best")
-        correlation = "–" if choice.correlation is None or choice.correlation != choice.correlation else (
+        correlation = "–" if choice.correlation is None or math.isnan(choice.correlation) else (
             f"{choice.correlation:.2f}")
         axes.set_title(f"{choice.label}\nregret {choice.regret:.1f} pts, weighted ρ {correlation}", fontsize=9)
         axes.set_xlabel(f"score: {choice.rule}", fontsize=8)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 from typing import Optional
 
@@ -40,7 +41,7 @@ def _points(value: Optional[float]) -> str:
 
 
 def _number(value: Optional[float], digits: int = 2) -> str:
-    return NONE if value is None or value != value else f"{value:.{digits}f}"
+    return NONE if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
 def varying_settings(checkpoints: list[Checkpoint]) -> list[str]:

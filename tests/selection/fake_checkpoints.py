@@ -41,7 +41,8 @@ def write_run(
         if "src_acc" in scores:
             record["val/src_acc"] = float(scores["src_acc"][epoch])
         if accuracies is not None:
-            record.update({"test/tgt_acc": float(accuracies[epoch]), "test/tgt_mean_class_acc": float(accuracies[epoch])})
+            accuracy = float(accuracies[epoch])
+            record.update({"test/tgt_acc": accuracy, "test/tgt_mean_class_acc": accuracy})
         history.append(record)
     best = max(range(epochs), key=lambda e: (accuracies[e], -e)) if accuracies is not None else epochs - 1
     metrics = {"selection": "oracle", "epoch": best, "history": history, "by_selection": {}}

@@ -56,9 +56,10 @@ def test_the_command_writes_tables_a_plot_and_the_report(sweep, tmp_path, capsys
     report = tmp_path / "report.md"
     assert main([str(sweep), "--by", "ima,src_val", "--report", str(report)]) == 0
     out = sweep / "selection"
-    assert {p.name for p in out.iterdir()} >= {"ima.md", "ima.csv", "ima.png", "src_val.md", "summary.md", "summary.csv"}
+    expected = {"ima.md", "ima.csv", "ima.png", "src_val.md", "summary.md", "summary.csv"}
+    assert {p.name for p in out.iterdir()} >= expected
     rows = list(csv.reader((out / "ima.csv").open()))
-    header, digits, fashion, average = rows
+    header, digits, _, average = rows
     row = dict(zip(header, digits))
     assert row["pick: run directory"].startswith("digits_clean2drift/dann/seed0-") and row["epoch"] == "1"
     assert row["config"] == "method=dann, optim.lr=0.03"
@@ -93,7 +94,7 @@ def test_a_score_no_run_recorded_is_refused_with_the_recorded_ones(sweep, capsys
 def test_two_hundred_runs_are_ranked_exactly(tmp_path):
     rng = np.random.default_rng(0)
     root = tmp_path / "big"
-    scores, accuracies, runs = [], [], []
+    scores, accuracies = [], []
     for index in range(200):
         dataset = "digits" if index % 2 == 0 else "fashion_mnist"
         ima, acc = np.round(rng.random(3), 6), np.round(rng.random(3), 6)

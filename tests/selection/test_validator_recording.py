@@ -11,8 +11,8 @@ import torch
 
 from dalearn.run.selection import select
 from dalearn.run.training import train
-from dalearn.validators.information_maximization import information_maximization
 from dalearn.validators.entropy import entropy
+from dalearn.validators.information_maximization import information_maximization
 
 pytestmark = pytest.mark.slow
 

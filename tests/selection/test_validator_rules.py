@@ -40,7 +40,7 @@ def test_by_selection_has_one_entry_per_recorded_validator_with_its_score():
 
 
 def test_a_score_the_run_did_not_record_names_the_recorded_ones():
-    with pytest.raises(ValueError, match=r"selection=dev needs 'val/score/dev'.*recorded the validator scores ima, snd"):
+    with pytest.raises(ValueError, match=r"selection=dev needs 'val/score/dev'.*the validator scores ima, snd"):
         select(HISTORY, "dev")
     with pytest.raises(ValueError, match="unknown selection rule 'best'.*ima"):
         select(HISTORY, "best")
@@ -54,7 +54,9 @@ def test_every_validator_has_a_selection_config_that_monitors_its_score():
 
 
 def _cfg(rule: str, holdout: float, validators=("src_acc", "entropy", "ima")):
-    return OmegaConf.create({"selection": {"rule": rule}, "data": {"source_holdout": holdout}, "validators": list(validators)})
+    return OmegaConf.create(
+        {"selection": {"rule": rule}, "data": {"source_holdout": holdout}, "validators": list(validators)}
+    )
 
 
 def test_the_run_computes_its_list_plus_the_rule_and_drops_source_ones_without_a_holdout():

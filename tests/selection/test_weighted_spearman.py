@@ -21,7 +21,8 @@ def test_equal_weights_give_scipys_spearman_with_ties(seed):
 
 
 def test_the_rank_weights_are_the_squared_normalised_dense_ranks():
-    np.testing.assert_allclose(rank_weights(np.array([0.5, -1.0, 0.5, 2.0])), [(2 / 3) ** 2, (1 / 3) ** 2, (2 / 3) ** 2, 1.0])
+    expected = [(2 / 3) ** 2, (1 / 3) ** 2, (2 / 3) ** 2, 1.0]
+    np.testing.assert_allclose(rank_weights(np.array([0.5, -1.0, 0.5, 2.0])), expected)
 
 
 def test_a_small_weighted_case_computed_by_hand():

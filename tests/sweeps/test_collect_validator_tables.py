@@ -18,7 +18,8 @@ from dalearn.run.config import CONFIG_DIR
 def test_a_table_per_validator_rule(tmp_path):
     sweep = tmp_path / "sweep"
     for seed, (oracle, ima) in enumerate(((0.80, 0.70), (0.90, 0.60))):
-        write_run(sweep, config("digits", "clean2drift", "dann", seed), metrics({"oracle": oracle, "ima": ima, "snd": 0.5}))
+        result = metrics({"oracle": oracle, "ima": ima, "snd": 0.5})
+        write_run(sweep, config("digits", "clean2drift", "dann", seed), result)
     assert main([str(sweep), "--quiet"]) == 0
     tables = sweep / "tables"
     assert {p.stem for p in tables.glob("*.md")} == {"oracle", "ima", "snd"}
