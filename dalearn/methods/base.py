@@ -29,6 +29,13 @@ Everything else lives here:
   optimisers, like MCD) and the per-iteration schedule lr_i = lr · (1 + γ·i)^(−decay);
 - evaluation on every loader of the DataModule's ``eval_roles``: top-1 accuracy and
   mean-per-class accuracy (torchmetrics, synchronised across processes);
+- label-free model-selection scores (:mod:`dalearn.validators`, chosen with
+  :meth:`DomainAdaptationModule.use_validators`): one forward pass per evaluation batch gives
+  the logits and the bottleneck features (:meth:`DomainAdaptationModule.evaluation_outputs`);
+  the target-validation batches give ``target_probs``/``target_features``, the source
+  hold-out batches ``source_logits``/``source_labels``/``source_features``; each validator
+  takes the inputs it declares, once per batch, and its score is logged and recorded as
+  ``val/score/<name>`` at the end of every validation epoch (not during the sanity check);
 - the gradient-reversal warm start (:meth:`DomainAdaptationModule.warm_start_grl`): a method
   asks for one, the base logs its coefficient ``train/grl_coeff`` every logged iteration;
 - training logs (every scalar ``compute_losses`` returns as ``train/<key>``, and
@@ -45,7 +52,7 @@ from __future__ import annotations
 
 import abc
 import functools
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import lightning as L
 import torch
@@ -55,8 +62,11 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from dalearn.methods.regularizers import build_regularizers
 from dalearn.nn import WarmStartGradientReverseLayer
+from dalearn.validators import build_validator
 
 ROLE_PREFIX = {"target_val": ("val", "tgt"), "target_test": ("test", "tgt"), "source_val": ("val", "src")}
+#: the validator inputs each evaluation role provides (the other roles feed no validator).
+VALIDATOR_ROLES = {"target_val": "target", "source_val": "source"}
 DEFAULT_OPTIM = {
     "lr": 0.01, "momentum": 0.9, "weight_decay": 1e-3, "nesterov": True,
     "lr_gamma": 1e-3, "lr_decay": 0.75, "backbone_lr_mult": 0.1, "optimizer": None,
@@ -112,6 +122,7 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
                 "acc": MulticlassAccuracy(num_classes, average="micro"),
                 "mean_class_acc": MulticlassAccuracy(num_classes, average="macro"),
             })
+        self.validators = nn.ModuleDict()
 
     # ------------------------------------------------------------------ contract
     @abc.abstractmethod
@@ -246,10 +257,51 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
         datamodule = getattr(self.trainer, "datamodule", None)
         return datamodule.eval_roles if datamodule is not None else ["target_val"]
 
+    def use_validators(self, names: Sequence[str]) -> None:
+        """Score every validation epoch with the validators ``names`` (registry names of
+        :mod:`dalearn.validators`, e.g. ``["src_acc", "ima"]``); an empty list scores none."""
+        self.validators = nn.ModuleDict({name: build_validator(name) for name in dict.fromkeys(names)})
+
+    def evaluation_outputs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(logits, features)`` of one evaluation batch in one forward pass: the class logits
+        of :meth:`forward` and the features the classifier's head reads (the bottleneck output
+        of :class:`dalearn.nn.ImageClassifier`, whose forward returns ``(logits, …, features)``).
+        A method whose classifier has another forward overrides this (MCD)."""
+        output = self.classifier(x)
+        if not isinstance(output, (tuple, list)) or len(output) < 2:
+            raise TypeError(
+                f"{type(self).__name__}.classifier(x) must return (logits, ..., features) for the validators; "
+                f"got {type(output).__name__}: override evaluation_outputs(x) to return (logits, features)"
+            )
+        return output[0], output[-1]
+
+    def _scoring(self) -> bool:
+        """Whether this evaluation feeds the validators: validation epochs of fitting or
+        ``validate``, never the sanity check or ``test``."""
+        if not len(self.validators) or self._trainer is None:
+            return False
+        return not (self.trainer.sanity_checking or self.trainer.testing)
+
+    def _validator_inputs(self, side: str, logits: torch.Tensor, features: torch.Tensor, y: torch.Tensor) -> dict:
+        if side == "target":
+            return {"target_probs": F.softmax(logits.float(), dim=1), "target_features": features.flatten(1)}
+        return {"source_logits": logits, "source_labels": y, "source_features": features.flatten(1)}
+
     def validation_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> None:
         x, y = batch
-        predictions = self(x).argmax(dim=1)
-        for metric in self.eval_metrics[self._roles()[dataloader_idx]].values():
+        role = self._roles()[dataloader_idx]
+        side = VALIDATOR_ROLES.get(role) if self._scoring() else None
+        if side is None:
+            logits = self(x)
+        else:
+            logits, features = self.evaluation_outputs(x)
+            inputs = self._validator_inputs(side, logits.detach(), features.detach(), y)
+            for validator in self.validators.values():
+                given = {key: inputs[key] for key in validator.inputs if key.startswith(side)}
+                if given:
+                    validator.update(**given)
+        predictions = logits.argmax(dim=1)
+        for metric in self.eval_metrics[role].values():
             metric.update(predictions, y)
 
     def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> None:
@@ -266,8 +318,26 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
                 self.log(key, record[key], prog_bar=name == "acc", add_dataloader_idx=False, sync_dist=False)
         return record
 
+    def _compute_scores(self) -> dict[str, float]:
+        """``val/score/<name>`` of every validator that got its inputs this epoch (one that
+        needs the source hold-out is skipped when the data has none), then reset."""
+        record: dict[str, float] = {}
+        roles = set(self._roles())
+        for name, validator in self.validators.items():
+            if validator.needs_source and "source_val" not in roles:
+                validator.reset()
+                continue
+            key = f"val/score/{name}"
+            record[key] = float(validator.compute())
+            validator.reset()
+            self.log(key, record[key], add_dataloader_idx=False, sync_dist=False)
+        return record
+
     def on_validation_epoch_end(self) -> None:
+        scoring = self._scoring()
         record = self._compute_eval()
+        if scoring:
+            record.update(self._compute_scores())
         if not self.trainer.sanity_checking:
             record.update(epoch=self.current_epoch, step=self.global_step)
             self.history.append(record)

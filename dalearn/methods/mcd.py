@@ -25,7 +25,8 @@ from dalearn.nn import MCDClassifierHead
 
 
 class MCDClassifier(nn.Module):
-    """Generator G (the backbone) with two heads; ``predict`` gives log of the mean probabilities."""
+    """Generator G (the backbone) with two heads; ``predict`` gives log of the mean probabilities,
+    ``forward`` those and G's features."""
 
     def __init__(self, backbone: nn.Module, num_classes: int, bottleneck_dim: int) -> None:
         super().__init__()
@@ -44,9 +45,15 @@ class MCDClassifier(nn.Module):
             {"params": heads, "lr_mult": lr_mult},
         ]
 
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(log of the mean of the two heads' probabilities, G's features)``: the features
+        are what both heads read (the validators' ``*_features``)."""
+        g = self.backbone(x)
+        y1, y2 = self.heads(g)
+        return torch.log(0.5 * (F.softmax(y1, dim=1) + F.softmax(y2, dim=1))), g
+
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        y1, y2 = self.heads(self.backbone(x))
-        return torch.log(0.5 * (F.softmax(y1, dim=1) + F.softmax(y2, dim=1)))
+        return self.forward(x)[0]
 
 
 class MCD(DomainAdaptationModule):

@@ -7,7 +7,8 @@ decisions the config cannot express are made here and documented:
   recipes), 1.0 for one trained from scratch;
 - ``channels_last`` — convolution weights stored NHWC (oneDNN's and cuDNN's preferred layout:
   LeNet trains 1.2× and evaluates 1.6× faster on a CPU core);
-- CPU threads — each training process gets an equal share of the cores.
+- CPU threads — each training process gets an equal share of the cores;
+- the label-free validators the model scores every epoch (:func:`dalearn.run.selection.validator_names`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dalearn.run.checkpoint_io import AtomicCheckpointIO
 from dalearn.run.config import build
+from dalearn.run.selection import validator_names
 
 
 def resolve_optim(cfg: DictConfig) -> dict[str, Any]:
@@ -49,6 +51,7 @@ def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
     method = OmegaConf.to_container(cfg.method, resolve=True)
     method.pop("name", None)
     model = build(method, backbone=backbone, num_classes=num_classes, optim=resolve_optim(cfg))
+    model.use_validators(validator_names(cfg))
     if cfg.get("channels_last"):
         model = model.to(memory_format=torch.channels_last)
     return model

@@ -16,6 +16,7 @@ from dalearn.io import atomic_write_text
 from dalearn.run.factory import build_datamodule, build_model, build_trainer, set_cpu_threads
 from dalearn.run.logs import log, setup_logging
 from dalearn.run.rundir import RunDirectory
+from dalearn.run.selection import check_validators
 
 
 def check_selection(cfg: DictConfig) -> None:
@@ -28,6 +29,7 @@ def check_selection(cfg: DictConfig) -> None:
             f"{cfg.data.get('source_holdout')}: set data.source_holdout to a fraction such as 0.1, "
             "or choose selection=oracle or selection=last"
         )
+    check_validators(cfg)
 
 
 def checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[str]:

@@ -22,6 +22,13 @@ MARK_NOTES = {
 METRIC_WORDS = {"tgt_acc": "target accuracy", "tgt_mean_class_acc": "mean per-class target accuracy"}
 
 
+def rule_note(rule: str) -> str:
+    """How ``rule`` chose the epoch; any other rule is a label-free validator's score."""
+    return RULE_NOTES.get(
+        rule, f"{rule} — the epoch with the best label-free validator score val/score/{rule} (no target labels used)"
+    )
+
+
 def title(group: Group, rule: str, metric: str) -> str:
     if group.info is not None:
         name = group.info.title
@@ -36,7 +43,7 @@ def notes(group: Group, rule: str, metric: str, columns: list[Column], marks: li
     chosen = [(run.metrics.get("by_selection") or {}).get(rule) or {} for run in group.runs if run.finished]
     splits = sorted({str(record["tgt_eval_split"]) for record in chosen if record.get("tgt_eval_split")})
     lines = [
-        f"Selection: {RULE_NOTES.get(rule, rule)}.",
+        f"Selection: {rule_note(rule)}.",
         f"Cells: mean ± sample std over seeds of the {METRIC_WORDS.get(metric, metric)} in %; (n) = seeds.",
     ]
     if marks:
