@@ -6,7 +6,8 @@ epoch in both), and with a fixed version it deletes the earlier ``metrics.csv``.
 :class:`ContinuingCSVLogger` writes to ``version_0/`` always; given ``resume_step`` (the
 ``global_step`` of the checkpoint the run resumes from) it keeps the earlier rows logged
 before that step and drops the rest, which the resumed run logs again. A run that starts
-over (no ``resume_step``) starts a new file.
+over (no ``resume_step``) starts a new file. The rows are flushed to disk whenever a
+checkpoint is saved, so a run killed later has every row its checkpoint covers.
 """
 
 from __future__ import annotations
@@ -55,3 +56,8 @@ class ContinuingCSVLogger(CSVLogger):
                 out.writerows(kept)
             writer.metrics_keys = sorted(header)
         return writer
+
+    def after_save_checkpoint(self, checkpoint_callback: Any) -> None:
+        """Flush the buffered rows: what the new checkpoint covers is then on disk too."""
+        super().after_save_checkpoint(checkpoint_callback)
+        self.save()
