@@ -65,8 +65,9 @@ def load_checkpoint(
         checkpoint = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap and is_zip)
     except pickle.UnpicklingError as error:
         name = _refused_global(str(error))
-        if name is None and "weights only" not in str(error).lower():
-            raise CheckpointError(f"{key}={path} is not a PyTorch checkpoint ({error}){tail}") from None
+        if name is None and not is_zip:
+            reason = f"a checkpoint is a zip archive written by torch.save, this file starts with {head!r}"
+            raise CheckpointError(f"{key}={path} is not a readable PyTorch checkpoint ({reason}){tail}") from None
         raise CheckpointError(
             f"{key}={path} was refused: loading it would call {name or 'a Python callable'} stored in the file, "
             "which can run arbitrary code. dalearn loads checkpoints with torch.load(weights_only=True), which "

@@ -39,9 +39,10 @@ def check_epochs(cfg: DictConfig) -> None:
     bounded_steps = isinstance(max_steps, int) and max_steps > 0
     if max_epochs is not None and int(max_epochs) < 0 and not bounded_steps:
         raise ValueError(
-            f"trainer.max_epochs={max_epochs} means no epoch limit, and trainer.max_steps={max_steps} sets no step "
-            "limit either: the run would never end. Give trainer.max_epochs a positive number of epochs, or set "
-            "trainer.max_steps to a positive number of optimiser steps"
+            f"trainer.max_epochs={max_epochs} means no epoch limit, and trainer.max_steps "
+            f"{'is not set' if max_steps is None else f'={max_steps} sets no step limit'} either: the run would never "
+            "end. Give trainer.max_epochs a positive number of epochs, or set +trainer.max_steps to a positive number "
+            "of optimiser steps"
         )
     if max_epochs is not None and int(max_epochs) == 0:
         raise ValueError("trainer.max_epochs=0 trains nothing: give a positive number of epochs")
