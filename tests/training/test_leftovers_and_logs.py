@@ -115,3 +115,19 @@ def test_a_resumed_run_continues_one_log_without_the_replayed_rows(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert sorted(p.name for p in (run_dir / "logs").iterdir()) == ["version_0"]
     assert rows(run_dir / "logs" / "version_0" / "metrics.csv") == rows(expected)
+
+
+
+def test_collect_names_a_finished_run_whose_metrics_are_empty(train_cfg, tmp_path, capsys):
+    from omegaconf import OmegaConf
+
+    from dalearn.collect import main
+
+    run = tmp_path / "sweep" / "digits_clean2drift" / "dann" / "seed0-abc"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text(OmegaConf.to_yaml(train_cfg(), resolve=True))
+    (run / "metrics.json").write_text("{}\n")
+    (run / "done").write_text("complete\n")
+    assert main([str(tmp_path / "sweep")]) == 2
+    error = capsys.readouterr().err
+    assert f"{run / 'metrics.json'} holds no results" in error and f"remove {run / 'done'}" in error
