@@ -41,13 +41,15 @@ def _refused_global(message: str) -> Optional[str]:
 
 def load_checkpoint(
     path: Union[str, Path], key: str = "ckpt_path", advice: str = "", map_location: Any = "cpu", mmap: bool = False,
+    lightning_checkpoint: bool = True,
 ) -> dict[str, Any]:
     """Load a Lightning checkpoint with ``torch.load(weights_only=True)``.
 
     ``key`` is the config key (or description) the path came from and ``advice`` what the
     user can do instead; both go into the error. ``mmap=True`` maps the tensors instead of
-    reading them (a cheap validity check of a large file). Raises :class:`FileNotFoundError`
-    or :class:`CheckpointError`.
+    reading them (a cheap validity check of a large file). ``lightning_checkpoint=False``
+    accepts any safe content (Lightning's ``ddp_spawn`` hands weights back to the launching
+    process as a bare state dict). Raises :class:`FileNotFoundError` or :class:`CheckpointError`.
     """
     path = Path(path)
     tail = f"; {advice}" if advice else ""
@@ -80,7 +82,7 @@ def load_checkpoint(
         else:
             reason = f"a checkpoint is a zip archive written by torch.save, this file starts with {head!r}"
         raise CheckpointError(f"{key}={path} is not a readable PyTorch checkpoint ({reason}){tail}") from None
-    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+    if lightning_checkpoint and (not isinstance(checkpoint, dict) or "state_dict" not in checkpoint):
         found = sorted(map(str, checkpoint))[:8] if isinstance(checkpoint, dict) else type(checkpoint).__name__
         raise CheckpointError(
             f"{key}={path} is not a Lightning checkpoint: it has no 'state_dict' (found {found}){tail}"
@@ -102,4 +104,4 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         self, path: str | Path, map_location: Optional[Callable] = lambda storage, loc: storage,
         weights_only: Optional[bool] = None,
     ) -> dict[str, Any]:
-        return load_checkpoint(path, key="checkpoint", map_location=map_location)
+        return load_checkpoint(path, key="checkpoint", map_location=map_location, lightning_checkpoint=False)
