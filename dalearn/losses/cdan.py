@@ -100,7 +100,8 @@ class ConditionalDomainAdversarialLoss(nn.Module):
         if isinstance(self.map, MultiLinearMap) and expected is not None and expected != f_s.size(1) * g_s.size(1):
             raise ValueError(
                 f"the domain discriminator takes {expected} inputs, but features f_s {tuple(f_s.shape)} times "
-                f"predictions g_s {tuple(g_s.shape)} give {f_s.size(1)} × {g_s.size(1)} = {f_s.size(1) * g_s.size(1)}: "
+                f"predictions g_s {tuple(g_s.shape)} give "
+                f"{f_s.size(1)} × {g_s.size(1)} = {f_s.size(1) * g_s.size(1)}: "
                 f"the predictions have {g_s.size(1)} classes — build the discriminator with in_feature = "
                 "features_dim × num_classes of the data (or check that the classifier has num_classes outputs)"
             )

@@ -133,8 +133,9 @@ def read_run(path: Path) -> Run:
             ) from error
         if not isinstance(metrics, dict) or "by_selection" not in metrics:
             raise CollectError(
-                f"{run_dir.metrics} holds no results (no 'by_selection' in {str(metrics)[:80]}), yet the run has a done "
-                f"marker: remove {run_dir.done} and run it again (dalearn-train resumes or restarts it)"
+                f"{run_dir.metrics} holds no results (no 'by_selection' in {str(metrics)[:80]}), "
+                f"yet the run has a done marker: remove {run_dir.done} and run it again "
+                "(dalearn-train resumes or restarts it)"
             )
     return Run(
         path=path,
