@@ -69,10 +69,19 @@ def missing_images(paths: Sequence[str]) -> list[str]:
 def load_image(path: str, decode_size: Optional[int] = None) -> Image.Image:
     """Open ``path`` as an RGB PIL image; with ``decode_size`` a JPEG is decoded at the smallest
     DCT scale whose width and height are both at least ``decode_size`` (other formats: full)."""
-    with Image.open(path) as image:
-        if decode_size is not None:
-            image.draft("RGB", (decode_size, decode_size))
-        return image.convert("RGB")
+    try:
+        with Image.open(path) as image:
+            if decode_size is not None:
+                image.draft("RGB", (decode_size, decode_size))
+            return image.convert("RGB")
+    except FileNotFoundError:
+        raise
+    except (OSError, SyntaxError, ValueError) as error:
+        raise OSError(
+            f"cannot decode the image {path} ({type(error).__name__}: {error}): the file is damaged or truncated. "
+            "Replace it (re-extract or re-download the data set), and run `dalearn-data verify <dataset> --root …` "
+            "to find every unreadable file before training"
+        ) from error
 
 
 class ImageList(Dataset):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import uuid
 import zipfile
 from pathlib import Path
 from typing import Any, Optional
@@ -30,6 +29,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
 from PIL import Image
+
+from dalearn.io import remove_stale_temporaries, temporary_sibling
 
 ZIP_NAME = "sampled_images.zip"
 MAPPING_NAME = "input_mapping.parquet"
@@ -91,8 +92,8 @@ class AtomicOutput:
         self.overwrite = overwrite
         self._created_parents = [p for p in reversed(self.destination.parents) if not p.exists()]
         self.destination.parent.mkdir(parents=True, exist_ok=True)
-        self.temporary = self.destination.parent / f".{self.destination.name}.tmp-{uuid.uuid4().hex[:12]}"
-        self.temporary.mkdir()
+        remove_stale_temporaries(self.destination.parent)
+        self.temporary = temporary_sibling(self.destination, directory=True)
         self._zip: Optional[zipfile.ZipFile] = zipfile.ZipFile(self.temporary / ZIP_NAME, "w", zipfile.ZIP_STORED)
         self._names: set[str] = set()
 
@@ -134,8 +135,8 @@ class AtomicOutput:
         check_destination(self.destination, self.overwrite)
         old = None
         if self.destination.exists():
-            old = self.destination.parent / f".{self.destination.name}.old-{uuid.uuid4().hex[:12]}"
-            self.destination.rename(old)
+            old = temporary_sibling(self.destination, directory=True)
+            self.destination.replace(old)
         try:
             self.temporary.rename(self.destination)
         except OSError:

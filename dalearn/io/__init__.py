@@ -13,6 +13,7 @@ from dalearn.io.atomic import (
     atomic_write_json,
     atomic_write_text,
     remove_stale_temporaries,
+    temporary_sibling,
 )
 from dalearn.io.console import configure_console_logging
 from dalearn.io.progress import progress
@@ -26,4 +27,5 @@ __all__ = [
     "configure_console_logging",
     "progress",
     "remove_stale_temporaries",
+    "temporary_sibling",
 ]

@@ -32,6 +32,19 @@ def _temporary_prefix(path: Path) -> str:
     return f".{path.name}.{_host()}.{os.getpid()}."
 
 
+def temporary_sibling(path: str | os.PathLike, directory: bool = False) -> Path:
+    """Create and return an empty temporary file (or folder) beside ``path``, named so that
+    :func:`remove_stale_temporaries` removes it once its process is gone. For writers that
+    manage the final rename themselves."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if directory:
+        return Path(tempfile.mkdtemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMP_SUFFIX))
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMP_SUFFIX)
+    os.close(fd)
+    return Path(name)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on a clean exit it replaces ``path``.

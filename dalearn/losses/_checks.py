@@ -93,3 +93,18 @@ def check_unit_interval(name: str, value: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 < value <= 1.0:
         raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
     return float(value)
+
+
+def check_floating(name: str, x: torch.Tensor) -> None:
+    """A floating-point tensor (features or logits, not labels or indices)."""
+    if not x.is_floating_point():
+        raise ValueError(
+            f"{name} must be a floating-point tensor (features or logits), got dtype {x.dtype}; "
+            f"pass the network's output, or convert with {name}.float()"
+        )
+
+
+def input_width(module: torch.nn.Module) -> Optional[int]:
+    """The input width of a network whose first layer is ``nn.Linear`` (None otherwise)."""
+    first = next((m for m in module.modules() if isinstance(m, torch.nn.Linear)), None)
+    return None if first is None else int(first.in_features)

@@ -9,7 +9,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dalearn.losses._checks import binary_accuracy, check_features, check_reduction, reduce
+from dalearn.losses._checks import (
+    binary_accuracy, check_features, check_floating, check_reduction, input_width, reduce,
+)
 from dalearn.nn.grl import WarmStartGradientReverseLayer
 from dalearn.nn.maps import MultiLinearMap, RandomizedMultiLinearMap
 
@@ -91,6 +93,17 @@ class ConditionalDomainAdversarialLoss(nn.Module):
             raise ValueError(
                 f"source and target dimensions differ: g_s {tuple(g_s.shape)} vs g_t {tuple(g_t.shape)}, "
                 f"f_s {tuple(f_s.shape)} vs f_t {tuple(f_t.shape)}"
+            )
+        for name, x in (("g_s", g_s), ("f_s", f_s), ("g_t", g_t), ("f_t", f_t)):
+            check_floating(name, x)
+        expected = input_width(self.domain_discriminator)
+        if isinstance(self.map, MultiLinearMap) and expected is not None and expected != f_s.size(1) * g_s.size(1):
+            raise ValueError(
+                f"the domain discriminator takes {expected} inputs, but features f_s {tuple(f_s.shape)} times "
+                f"predictions g_s {tuple(g_s.shape)} give "
+                f"{f_s.size(1)} × {g_s.size(1)} = {f_s.size(1) * g_s.size(1)}: "
+                f"the predictions have {g_s.size(1)} classes — build the discriminator with in_feature = "
+                "features_dim × num_classes of the data (or check that the classifier has num_classes outputs)"
             )
         n_s = f_s.size(0)
         f = torch.cat([f_s, f_t], dim=0)

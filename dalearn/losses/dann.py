@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dalearn.losses._checks import binary_accuracy, check_pair, check_reduction, check_weights, reduce
+from dalearn.losses._checks import (
+    binary_accuracy, check_floating, check_pair, check_reduction, check_weights, reduce,
+)
 from dalearn.nn.grl import WarmStartGradientReverseLayer
 
 
@@ -81,6 +83,8 @@ class DomainAdversarialLoss(nn.Module):
         w_t: Optional[torch.Tensor] = None,
     ) -> torch.Tensor:
         check_pair("f_s", f_s, "f_t", f_t)
+        check_floating("f_s", f_s)
+        check_floating("f_t", f_t)
         n_s = f_s.size(0)
         w_s = check_weights("w_s", w_s, n_s)
         w_t = check_weights("w_t", w_t, f_t.size(0))

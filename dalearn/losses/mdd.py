@@ -67,6 +67,10 @@ class MarginDisparityDiscrepancy(nn.Module):
         source = self.margin * -F.cross_entropy(y_s_adv, h_s, reduction="none")
         p_t = F.softmax(y_t_adv, dim=1).gather(1, h_t.unsqueeze(1)).squeeze(1)
         target = shift_log(1.0 - p_t)
+        # y_s and y_t enter only through argmax, which turns NaN into an index: carry their
+        # non-finite rows into the loss, so that NaN logits give a NaN loss, not a finite one.
+        source = source.masked_fill(~torch.isfinite(y_s.detach()).all(dim=1), float("nan"))
+        target = target.masked_fill(~torch.isfinite(y_t.detach()).all(dim=1), float("nan"))
         if w_s is not None:
             source = source * w_s.to(source.dtype)
         if w_t is not None:

@@ -4,7 +4,9 @@
 - :mod:`~dalearn.run.resolvers` — ``${source_domain:}``, ``${target_domain:}``, ``${run_hash:}``;
 - :mod:`~dalearn.run.factory` — data, model and trainer from a config;
 - :mod:`~dalearn.run.training` / :mod:`~dalearn.run.evaluation` — :func:`train` and :func:`evaluate`;
-- :mod:`~dalearn.run.rundir`, :mod:`~dalearn.run.checkpoint_io` — the run directory and atomic checkpoints;
+- :mod:`~dalearn.run.rundir`, :mod:`~dalearn.run.checkpoint_io` — the run directory, atomic checkpoints, safe loading;
+- :mod:`~dalearn.run.lock` — one process per run directory;
+- :mod:`~dalearn.run.csv_logger` — one CSV log per run, continued on resume;
 - :mod:`~dalearn.run.selection` — model selection over a run's history;
 - :mod:`~dalearn.run.callbacks`, :mod:`~dalearn.run.domain_gap_monitor` — the callbacks of every run;
 - :mod:`~dalearn.run.logs` — ``[dalearn]`` messages through Python logging, rank zero only.

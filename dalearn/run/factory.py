@@ -13,8 +13,9 @@ decisions the config cannot express are made here and documented:
 
 from __future__ import annotations
 
+import logging
 import os
-from typing import Any
+from typing import Any, Optional
 
 import lightning as L
 import torch
@@ -57,14 +58,54 @@ def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
     return model
 
 
-def build_trainer(cfg: DictConfig) -> L.Trainer:
-    """The configured trainer with the run's callbacks, logger and atomic checkpoint writer."""
+def build_trainer(cfg: DictConfig, resume_step: Optional[int] = None) -> L.Trainer:
+    """The configured trainer with the run's callbacks, logger and atomic checkpoint writer.
+
+    ``resume_step``: the ``global_step`` of the checkpoint the run resumes from, so that the
+    logger continues the earlier log without its replayed part (:func:`continue_logs`)."""
+    silence_advertisements()
     callbacks = [build(c) for c in cfg.get("callbacks", {}).values() if c is not None]
-    logger = build(cfg.logger) if cfg.get("logger") else False
+    logger = build(cfg.logger, **continue_logs(cfg.logger, resume_step)) if cfg.get("logger") else False
     return build(
         cfg.trainer, callbacks=callbacks, logger=logger, default_root_dir=cfg.paths.run_dir,
         plugins=[AtomicCheckpointIO()],
     )
+
+
+def continue_logs(logger: DictConfig, resume_step: Optional[int]) -> dict[str, Any]:
+    """Constructor arguments that make a resumed run's logger continue the earlier log:
+    :class:`~dalearn.run.csv_logger.ContinuingCSVLogger` keeps the rows before
+    ``resume_step``; TensorBoard's writer discards the events from ``resume_step`` on
+    (``purge_step``). Other loggers get nothing."""
+    if resume_step is None:
+        return {}
+    target = str(logger.get("_target_", ""))
+    if target.endswith("ContinuingCSVLogger"):
+        return {"resume_step": resume_step}
+    if target.endswith("TensorBoardLogger"):
+        return {"purge_step": resume_step}
+    return {}
+
+
+class _AdvertisementFilter(logging.Filter):
+    """Drops Lightning's "💡 Tip: … try installing litlogger/litmodels" lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).lstrip().startswith("💡 Tip")
+
+
+ADVERTISEMENT_LOGGERS = ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero")
+
+
+def silence_advertisements() -> None:
+    """Silence third-party advertisements (Lightning's litlogger/litmodels tips, printed on
+    every run), unless ``DALEARN_SHOW_TIPS=1``. Idempotent."""
+    if os.environ.get("DALEARN_SHOW_TIPS") == "1":
+        return
+    for name in ADVERTISEMENT_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _AdvertisementFilter) for f in logger.filters):
+            logger.addFilter(_AdvertisementFilter())
 
 
 def set_cpu_threads(cfg: DictConfig) -> None:

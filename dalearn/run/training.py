@@ -12,9 +12,11 @@ from typing import Any, Optional
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.io import atomic_write_text
+from dalearn.io import atomic_write_text, remove_stale_temporaries
+from dalearn.run.checkpoint_io import load_checkpoint
 from dalearn.run.factory import build_datamodule, build_model, build_trainer, set_cpu_threads
 from dalearn.run.logs import log, setup_logging
+from dalearn.run.lock import RunLock
 from dalearn.run.rundir import RunDirectory
 from dalearn.run.selection import check_validators
 
@@ -32,28 +34,68 @@ def check_selection(cfg: DictConfig) -> None:
     check_validators(cfg)
 
 
-def checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[str]:
+def check_epochs(cfg: DictConfig) -> None:
+    """Refuse a run that would never end: ``trainer.max_epochs=-1`` (Lightning: no epoch
+    limit) without a ``trainer.max_steps`` to stop it."""
+    max_epochs, max_steps = cfg.trainer.get("max_epochs"), cfg.trainer.get("max_steps")
+    bounded_steps = isinstance(max_steps, int) and max_steps > 0
+    if max_epochs is not None and int(max_epochs) < 0 and not bounded_steps:
+        raise ValueError(
+            f"trainer.max_epochs={max_epochs} means no epoch limit, and trainer.max_steps "
+            f"{'is not set' if max_steps is None else f'={max_steps} sets no step limit'} either: the run would never "
+            "end. Give trainer.max_epochs a positive number of epochs, or set +trainer.max_steps to a positive number "
+            "of optimiser steps"
+        )
+    if max_epochs is not None and int(max_epochs) == 0:
+        raise ValueError("trainer.max_epochs=0 trains nothing: give a positive number of epochs")
+
+
+def checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[dict[str, Any]]:
     """The checkpoint ``fit`` starts from: ``ckpt_path``, the run's ``last.ckpt`` with
-    ``resume=true``, or none (an earlier unfinished attempt is cleared)."""
+    ``resume=true``, or none (an earlier unfinished attempt is cleared).
+
+    The file is opened here, before any data or model is built, with the same safe loader
+    ``fit`` uses (:func:`dalearn.run.checkpoint_io.load_checkpoint`), so a text file, a
+    truncated checkpoint or one that would run code is refused at once with a message that
+    names it. Returns ``{"path", "global_step"}`` or ``None``.
+    """
     if cfg.get("ckpt_path"):
         path = Path(cfg.ckpt_path)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"ckpt_path={path} does not exist; give a checkpoint file (a run's checkpoints/last.ckpt or "
-                f"best.ckpt), or pass resume=true to continue this run from {run.checkpoints / 'last.ckpt'}"
-            )
-        return str(path)
+        advice = (
+            f"give a checkpoint file (a run's checkpoints/last.ckpt or best.ckpt), or pass resume=true to "
+            f"continue this run from {run.checkpoints / 'last.ckpt'}"
+        )
+        return _open_checkpoint(path, "ckpt_path", advice)
     found = run.resumable_checkpoint()
     if cfg.get("resume"):
         if found is None:
             log.info("resume=true but %s holds no last.ckpt: starting from scratch", run.checkpoints)
             return None
+        advice = (
+            f"it cannot be resumed from: delete it (or run without resume=true, which starts this run over), "
+            f"or pass ckpt_path={run.checkpoints / 'best.ckpt'} if that one is intact"
+        )
+        opened = _open_checkpoint(found, "resume=true: the run's checkpoint", advice)
         log.info("resuming from %s", found)
-        return str(found)
+        return opened
     if found is not None:
-        log.info("an unfinished earlier attempt left %s; starting over (pass resume=true to continue it)", found)
-        run.clear_results()
+        if _is_rank_zero():
+            log.info("an unfinished earlier attempt left %s; starting over (pass resume=true to continue it)", found)
+            run.clear_results()
     return None
+
+
+def _open_checkpoint(path: Path, key: str, advice: str) -> dict[str, Any]:
+    checkpoint = load_checkpoint(path, key=key, advice=advice, mmap=True)
+    return {"path": str(path), "global_step": int(checkpoint.get("global_step", 0))}
+
+
+def _is_rank_zero() -> bool:
+    """False in the extra processes of a DDP launch that re-executes the command (Lightning's
+    ``ddp`` strategy, SLURM): they join the run rank 0 has locked and prepared."""
+    from lightning.fabric.utilities.rank_zero import _get_rank
+
+    return (_get_rank() or 0) == 0
 
 
 def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -61,23 +103,38 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
 
     Returns ``(metrics, objects)``: the ``metrics.json`` content and the ``trainer``,
     ``model`` and ``datamodule`` (empty when the run had already finished).
+
+    The run directory is locked for the whole call (:class:`dalearn.run.lock.RunLock`): a
+    second process on the same configuration is refused with the holder's pid and host,
+    and nothing is deleted while another process owns the directory. Only rank 0 locks.
     """
     setup_logging()
+    check_epochs(cfg)
+    check_selection(cfg)
     run = RunDirectory(cfg.paths.run_dir)
+    if not _is_rank_zero():
+        return _train(cfg, run)
+    with RunLock(run.path):
+        removed = remove_stale_temporaries(run.checkpoints)
+        if removed:
+            log.info("removed %d temporary file(s) a killed process left in %s", len(removed), run.checkpoints)
+        return _train(cfg, run)
+
+
+def _train(cfg: DictConfig, run: RunDirectory) -> tuple[dict[str, Any], dict[str, Any]]:
     if run.is_complete() and not cfg.get("overwrite"):
         metrics = run.read_metrics()
         log.info("this run already finished: %s (pass overwrite=true to train it again)", run.path)
         log_summary(metrics, run)
         return metrics, {}
-    if cfg.get("overwrite"):
+    if cfg.get("overwrite") and _is_rank_zero():
         run.clear_results()
-    check_selection(cfg)
-    ckpt_path = checkpoint_to_resume(cfg, run)
+    resume = checkpoint_to_resume(cfg, run)
     set_cpu_threads(cfg)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build_datamodule(cfg)
     model = build_model(cfg, datamodule.num_classes)
-    trainer = build_trainer(cfg)
+    trainer = build_trainer(cfg, resume_step=resume["global_step"] if resume else None)
     atomic_write_text(run.config, OmegaConf.to_yaml(cfg, resolve=True))
     log.info(
         "%s on %s, seed %s, %s epochs × %s iterations; run directory %s", cfg.method.name, cfg.data.name,
@@ -85,7 +142,12 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     )
     for line in datamodule.describe().splitlines():
         log.info("  %s", line)
-    trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path)
+    try:
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume["path"] if resume else None, weights_only=True)
+    except (KeyboardInterrupt, SystemExit):
+        if trainer.interrupted:
+            log.warning("training interrupted; continue it with resume=true (run directory %s)", run.path)
+        raise
     if trainer.interrupted:
         raise KeyboardInterrupt(f"training interrupted; continue with resume=true (run directory {run.path})")
     metrics = run.read_metrics()

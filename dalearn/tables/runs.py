@@ -131,6 +131,12 @@ def read_run(path: Path) -> Run:
             raise CollectError(
                 f"{run_dir.metrics}: not readable JSON ({error}); remove the run's done marker to rerun it"
             ) from error
+        if not isinstance(metrics, dict) or "by_selection" not in metrics:
+            raise CollectError(
+                f"{run_dir.metrics} holds no results (no 'by_selection' in {str(metrics)[:80]}), "
+                f"yet the run has a done marker: remove {run_dir.done} and run it again "
+                "(dalearn-train resumes or restarts it)"
+            )
     return Run(
         path=path,
         dataset=dataset,

@@ -1,0 +1,102 @@
+"""A shared run directory must not run code: a checkpoint whose pickle carries a
+``__reduce__`` payload, and a ``config.yaml`` naming an arbitrary callable, are refused by
+``dalearn-eval`` (and the checkpoint by ``dalearn-train ckpt_path=…``) — and the payload's
+side effect (creating a file) never happens."""
+
+from __future__ import annotations
+
+import builtins
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+from omegaconf import OmegaConf
+
+
+class Payload:
+    """Unpickling this calls ``open(marker, "w")``: the marker file appears."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (builtins.open, (self.marker, "w"))
+
+
+def shared_run(train_cfg) -> Path:
+    """A run directory as dalearn-train leaves it: config.yaml beside checkpoints/."""
+    cfg = train_cfg(name="shared-run")
+    run = Path(cfg.paths.run_dir)
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    return run
+
+
+def cli(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def write_hostile_checkpoint(path: Path, marker: Path) -> None:
+    torch.save({"state_dict": {}, "epoch": 0, "payload": Payload(marker)}, path)
+
+
+def test_eval_refuses_a_checkpoint_that_would_run_code(tmp_path, train_cfg):
+    run, marker = shared_run(train_cfg), tmp_path / "pwned-by-checkpoint"
+    write_hostile_checkpoint(run / "checkpoints" / "best.ckpt", marker)
+    result = cli("dalearn.eval", f"ckpt_path={run / 'checkpoints' / 'best.ckpt'}", cwd=tmp_path)
+    assert result.returncode != 0
+    assert not marker.exists(), "the checkpoint's payload ran"
+    assert "best.ckpt was refused: loading it would call io.open" in result.stderr
+    assert "weights_only=True" in result.stderr
+    assert not (run / "eval.json").exists()
+
+
+def test_train_refuses_the_same_checkpoint_before_training(tmp_path):
+    marker = tmp_path / "pwned-by-checkpoint"
+    hostile = tmp_path / "hostile.ckpt"
+    write_hostile_checkpoint(hostile, marker)
+    result = cli(
+        "dalearn.train", "debug=fast", f"paths.output_root={tmp_path / 'out'}", f"ckpt_path={hostile}", cwd=tmp_path
+    )
+    assert result.returncode != 0
+    assert not marker.exists()
+    assert f"ckpt_path={hostile} was refused" in result.stderr
+    assert not list((tmp_path / "out").glob("runs/*/*/*/config.yaml")), "training started"
+
+
+def test_eval_refuses_a_config_that_names_an_arbitrary_callable(tmp_path, train_cfg):
+    run, marker = shared_run(train_cfg), tmp_path / "pwned-by-config"
+    torch.save({"state_dict": {}}, run / "checkpoints" / "best.ckpt")
+    cfg = OmegaConf.load(run / "config.yaml")
+    cfg.data = {"_target_": "builtins.open", "file": str(marker), "mode": "w"}
+    (run / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    result = cli("dalearn.eval", f"ckpt_path={run / 'checkpoints' / 'best.ckpt'}", cwd=tmp_path)
+    assert result.returncode != 0
+    assert not marker.exists(), "the config's _target_ ran"
+    assert "data._target_='builtins.open'" in result.stderr and "trust_config=true" in result.stderr
+
+
+def test_a_target_hidden_in_a_nested_node_or_an_interpolation_is_refused(tmp_path):
+    from dalearn.run.evaluation import check_targets
+
+    cfg = OmegaConf.create({
+        "evil": "os.system",
+        "data": {"_target_": "dalearn.data.DomainAdaptationDataModule", "source": {"train": {"_target_": "${evil}"}}},
+    })
+    try:
+        check_targets(cfg, tmp_path / "config.yaml")
+    except PermissionError as error:
+        assert "data.source.train._target_='os.system'" in str(error)
+    else:
+        raise AssertionError("os.system was accepted")
+
+
+def test_trusted_targets_are_the_library_namespaces_minus_code_loaders():
+    from dalearn.run.evaluation import trusted_target
+
+    assert trusted_target("dalearn.methods.DANN") and trusted_target("torch.optim.SGD")
+    assert trusted_target("lightning.pytorch.callbacks.ModelCheckpoint")
+    for refused in ("builtins.open", "os.system", "torch.hub.load", "torch.load", "dalearn.io.atomic_write_text",
+                    "torchfoo.bar", "dalearn.x;y"):
+        assert not trusted_target(refused), refused
