@@ -3,8 +3,8 @@
 Steps: rebuild the run (and the ``baseline`` run, e.g. Source-Only, when given); extract the
 classifier's features on the source training images (at most ``max_per_domain``, a fixed
 subsample) and on the labelled target test split (every image, for the accuracy and
-calibration numbers; t-SNE and the domain gap use a subsample of at most ``max_per_domain``);
-then compute and draw. The folder is assembled under a temporary name and renamed when
+calibration numbers; the domain gap uses a subsample of at most ``max_per_domain`` of them,
+t-SNE one of at most ``tsne_per_domain`` images of each domain); then compute and draw. The folder is assembled under a temporary name and renamed when
 complete, so ``analysis/`` is never half written.
 """
 
@@ -49,9 +49,10 @@ def run_features(loaded: LoadedRun, max_per_domain: int, seed: int, batch_size: 
     return source, target, role
 
 
-def _embedding_panel(title: str, source: DomainFeatures, target: DomainFeatures, rows: np.ndarray, seed: int) -> dict:
-    s2, t2 = tsne_embedding(source.features, target.features[rows], seed)
-    return {"title": title, "source": s2, "target": t2, "source_labels": source.labels, "target_labels": target.labels[rows]}
+def _embedding_panel(title: str, source: DomainFeatures, target: DomainFeatures, rows: dict, seed: int) -> dict:
+    s, t = source.take(rows["tsne_source"]), target.take(rows["tsne_target"])
+    s2, t2 = tsne_embedding(s.features, t.features, seed)
+    return {"title": title, "source": s2, "target": t2, "source_labels": s.labels, "target_labels": t.labels}
 
 
 def analyze(
@@ -59,14 +60,16 @@ def analyze(
     out: Optional[str | Path] = None,
     baseline: Optional[str | Path] = None,
     max_per_domain: int = 2000,
+    tsne_per_domain: int = 1000,
     seed: int = 0,
     batch_size: int = 512,
     device: str = "cpu",
     config: Optional[str | Path] = None,
 ) -> dict[str, Any]:
     """Analyse the run (directory or checkpoint) at ``path``; returns ``summary.json``'s content."""
-    if max_per_domain < 10:
-        raise ValueError(f"max_per_domain must be at least 10 images, got {max_per_domain}")
+    if max_per_domain < 10 or tsne_per_domain < 10:
+        raise ValueError(f"max_per_domain and tsne_per_domain need at least 10 images, got {max_per_domain}, "
+                         f"{tsne_per_domain}")
     state: dict[str, Any] = {}
 
     def load() -> None:
@@ -77,13 +80,17 @@ def analyze(
     def features() -> None:
         state["source"], state["target"], state["role"] = run_features(
             state["run"], max_per_domain, seed, batch_size, device, "run")
-        state["rows"] = subsample(len(state["target"].labels), max_per_domain, seed)
+        state["rows"] = {
+            "gap_target": subsample(len(state["target"].labels), max_per_domain, seed),
+            "tsne_source": subsample(len(state["source"].labels), tsne_per_domain, seed),
+            "tsne_target": subsample(len(state["target"].labels), tsne_per_domain, seed),
+        }
         if "baseline" in state:
             state["b_source"], state["b_target"], _ = run_features(
                 state["baseline"], max_per_domain, seed, batch_size, device, "baseline")
 
     def gaps() -> None:
-        rows = state["rows"]
+        rows = state["rows"]["gap_target"]
         state["gap"] = {"run": feature_gap(state["source"].features, state["target"].features[rows], seed)}
         if "baseline" in state:
             state["gap"]["baseline"] = feature_gap(state["b_source"].features, state["b_target"].features[rows], seed)
@@ -117,7 +124,8 @@ def write_outputs(folder: Path, loaded: LoadedRun, state: dict, seed: int, basel
         folder / "features.npz",
         source_features=source.features, source_logits=source.logits, source_labels=source.labels,
         source_index=source.index, target_features=target.features, target_logits=target.logits,
-        target_labels=target.labels, target_index=target.index, tsne_target_rows=rows,
+        target_labels=target.labels, target_index=target.index, gap_target_rows=rows["gap_target"],
+        tsne_source_rows=rows["tsne_source"], tsne_target_rows=rows["tsne_target"],
         tsne_source=panels[0]["source"], tsne_target=panels[0]["target"], classes=np.array(classes),
     )
     sections: list[dict[str, Any]] = []
@@ -132,11 +140,13 @@ def write_outputs(folder: Path, loaded: LoadedRun, state: dict, seed: int, basel
     write_csv(folder / "tsne.csv", ["run", "domain", "x", "y", "label"], tsne_rows)
     plots.save(plots.tsne_figure(panels, classes), folder / "tsne.png")
     sections.append({"heading": "t-SNE of the features", "image": "tsne.png", "csv": "tsne.csv",
-                     "text": f"{len(source.labels)} source and {len(rows)} target images (fixed subsample, seed {seed})."})
+                     "text": f"{len(rows['tsne_source'])} source and {len(rows['tsne_target'])} target images "
+                     f"(fixed subsamples, seed {seed})."})
     gap_rows = [(who, metric, value) for who, values in state["gap"].items() for metric, value in values.items()]
     write_csv(folder / "domain_gap.csv", ["run", "metric", "value"], gap_rows)
     sections.append({"heading": "Domain gap of the features", "table": (["run", "metric", "value"], gap_rows),
-                     "csv": "domain_gap.csv", "text": "proxy A-distance 2(1−2ε) of a held-out linear domain classifier; "
+                     "csv": "domain_gap.csv", "text": f"{len(source.labels)} source and {len(rows['gap_target'])} "
+                     "target images. Proxy A-distance 2(1−2ε) of a held-out linear domain classifier; "
                      "KL of diagonal Gaussians (source ‖ target), linear MMD ‖μs−μt‖², FID."})
     if (target.labels >= 0).all() and len(target.labels):
         summary.update(target_metrics(folder, sections, target, classes, num_classes))
