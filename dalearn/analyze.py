@@ -17,8 +17,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", help="another run (e.g. Source-Only on the same data) shown beside this one")
     p.add_argument("--out", help="output folder (default: <run>/analysis)")
     p.add_argument("--config", help="the run's config.yaml, for a checkpoint outside its run directory")
-    p.add_argument("--max-per-domain", type=int, default=2000, help="images per domain for the domain gap (default 2000)")
-    p.add_argument("--tsne-per-domain", type=int, default=1000, help="images per domain in the t-SNE map (default 1000)")
+    p.add_argument(
+        "--max-per-domain", type=int, default=2000, help="images per domain for the domain gap (default 2000)"
+    )
+    p.add_argument(
+        "--tsne-per-domain", type=int, default=1000, help="images per domain in the t-SNE map (default 1000)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the subsamples and of t-SNE (default 0)")
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
@@ -31,14 +35,25 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from dalearn.analysis import analyze
 
     try:
-        summary = analyze(args.run, args.out, args.baseline, args.max_per_domain, args.tsne_per_domain, args.seed, args.batch_size,
-                          args.device, args.config)
+        summary = analyze(
+            args.run,
+            args.out,
+            args.baseline,
+            args.max_per_domain,
+            args.tsne_per_domain,
+            args.seed,
+            args.batch_size,
+            args.device,
+            args.config,
+        )
     except (FileNotFoundError, ValueError) as error:
         print(f"dalearn-analyze: {error}", file=sys.stderr)
         return 2
     if "target_accuracy" in summary:
-        print(f"target accuracy {100 * summary['target_accuracy']:.2f}%, ECE {100 * summary['ece']:.2f}%, "
-              f"proxy A-distance {summary['domain_gap']['run']['proxy_a_distance']:.3f}")
+        print(
+            f"target accuracy {100 * summary['target_accuracy']:.2f}%, ECE {100 * summary['ece']:.2f}%, "
+            f"proxy A-distance {summary['domain_gap']['run']['proxy_a_distance']:.3f}"
+        )
     return 0
 
 

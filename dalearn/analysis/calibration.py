@@ -43,7 +43,13 @@ def reliability_bins(probabilities: np.ndarray, labels: np.ndarray, n_bins: int 
     with np.errstate(invalid="ignore", divide="ignore"):
         accuracy = np.bincount(which, weights=correct.astype(np.float64), minlength=n_bins) / count
         mean_confidence = np.bincount(which, weights=confidence, minlength=n_bins) / count
-    return {"lower": edges[:-1], "upper": edges[1:], "count": count, "accuracy": accuracy, "confidence": mean_confidence}
+    return {
+        "lower": edges[:-1],
+        "upper": edges[1:],
+        "count": count,
+        "accuracy": accuracy,
+        "confidence": mean_confidence,
+    }
 
 
 def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, n_bins: int = N_BINS) -> float:

@@ -21,7 +21,8 @@ def tsne_embedding(source: np.ndarray, target: np.ndarray, seed: int = 0) -> tup
     if rows.shape[1] > 50 and rows.shape[0] > 50:
         rows = PCA(n_components=50, random_state=seed).fit_transform(rows)
     perplexity = float(min(30.0, max(2.0, (rows.shape[0] - 1) / 3.0)))
-    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", learning_rate="auto",
-                max_iter=MAX_ITER, random_state=seed)
+    tsne = TSNE(
+        n_components=2, perplexity=perplexity, init="pca", learning_rate="auto", max_iter=MAX_ITER, random_state=seed
+    )
     points = tsne.fit_transform(rows)
-    return points[: len(source)], points[len(source):]
+    return points[: len(source)], points[len(source) :]

@@ -4,8 +4,9 @@ Steps: rebuild the run (and the ``baseline`` run, e.g. Source-Only, when given);
 classifier's features on the source training images (at most ``max_per_domain``, a fixed
 subsample) and on the labelled target test split (every image, for the accuracy and
 calibration numbers; the domain gap uses a subsample of at most ``max_per_domain`` of them,
-t-SNE one of at most ``tsne_per_domain`` images of each domain); then compute and draw. The folder is assembled under a temporary name and renamed when
-complete, so ``analysis/`` is never half written.
+t-SNE one of at most ``tsne_per_domain`` images of each domain); then compute and draw.
+The folder is assembled under a temporary name and renamed when complete, so
+``analysis/`` is never half written.
 """
 
 from __future__ import annotations
@@ -43,9 +44,17 @@ def evaluation_sets(loaded: LoadedRun) -> tuple[Any, Any, str]:
 
 def run_features(loaded: LoadedRun, max_per_domain: int, seed: int, batch_size: int, device: str, name: str):
     source_set, target_set, role = evaluation_sets(loaded)
-    source = extract(loaded.model, source_set, subsample(len(source_set), max_per_domain, seed),
-                     f"{name}: source features", batch_size, device)
-    target = extract(loaded.model, target_set, np.arange(len(target_set)), f"{name}: target features", batch_size, device)
+    source = extract(
+        loaded.model,
+        source_set,
+        subsample(len(source_set), max_per_domain, seed),
+        f"{name}: source features",
+        batch_size,
+        device,
+    )
+    target = extract(
+        loaded.model, target_set, np.arange(len(target_set)), f"{name}: target features", batch_size, device
+    )
     return source, target, role
 
 
@@ -68,8 +77,9 @@ def analyze(
 ) -> dict[str, Any]:
     """Analyse the run (directory or checkpoint) at ``path``; returns ``summary.json``'s content."""
     if max_per_domain < 10 or tsne_per_domain < 10:
-        raise ValueError(f"max_per_domain and tsne_per_domain need at least 10 images, got {max_per_domain}, "
-                         f"{tsne_per_domain}")
+        raise ValueError(
+            f"max_per_domain and tsne_per_domain need at least 10 images, got {max_per_domain}, {tsne_per_domain}"
+        )
     state: dict[str, Any] = {}
 
     def load() -> None:
@@ -79,7 +89,8 @@ def analyze(
 
     def features() -> None:
         state["source"], state["target"], state["role"] = run_features(
-            state["run"], max_per_domain, seed, batch_size, device, "run")
+            state["run"], max_per_domain, seed, batch_size, device, "run"
+        )
         state["rows"] = {
             "gap_target": subsample(len(state["target"].labels), max_per_domain, seed),
             "tsne_source": subsample(len(state["source"].labels), tsne_per_domain, seed),
@@ -87,7 +98,8 @@ def analyze(
         }
         if "baseline" in state:
             state["b_source"], state["b_target"], _ = run_features(
-                state["baseline"], max_per_domain, seed, batch_size, device, "baseline")
+                state["baseline"], max_per_domain, seed, batch_size, device, "baseline"
+            )
 
     def gaps() -> None:
         rows = state["rows"]["gap_target"]
@@ -122,32 +134,64 @@ def write_outputs(folder: Path, loaded: LoadedRun, state: dict, seed: int, basel
     panels = state["panels"]
     np.savez_compressed(
         folder / "features.npz",
-        source_features=source.features, source_logits=source.logits, source_labels=source.labels,
-        source_index=source.index, target_features=target.features, target_logits=target.logits,
-        target_labels=target.labels, target_index=target.index, gap_target_rows=rows["gap_target"],
-        tsne_source_rows=rows["tsne_source"], tsne_target_rows=rows["tsne_target"],
-        tsne_source=panels[0]["source"], tsne_target=panels[0]["target"], classes=np.array(classes),
+        source_features=source.features,
+        source_logits=source.logits,
+        source_labels=source.labels,
+        source_index=source.index,
+        target_features=target.features,
+        target_logits=target.logits,
+        target_labels=target.labels,
+        target_index=target.index,
+        gap_target_rows=rows["gap_target"],
+        tsne_source_rows=rows["tsne_source"],
+        tsne_target_rows=rows["tsne_target"],
+        tsne_source=panels[0]["source"],
+        tsne_target=panels[0]["target"],
+        classes=np.array(classes),
     )
     sections: list[dict[str, Any]] = []
     summary: dict[str, Any] = {
-        "run": str(loaded.path), "checkpoint": str(loaded.checkpoint), "baseline": str(baseline) if baseline else None,
-        "target_split": state["role"], "source_images": int(len(source.labels)), "target_images": int(len(target.labels)),
-        "seed": seed, "domain_gap": state["gap"],
+        "run": str(loaded.path),
+        "checkpoint": str(loaded.checkpoint),
+        "baseline": str(baseline) if baseline else None,
+        "target_split": state["role"],
+        "source_images": int(len(source.labels)),
+        "target_images": int(len(target.labels)),
+        "seed": seed,
+        "domain_gap": state["gap"],
     }
-    tsne_rows = [(p["title"], dom, float(x), float(y), int(label)) for p in panels
-                 for dom, pts, labels in (("source", p["source"], p["source_labels"]), ("target", p["target"], p["target_labels"]))
-                 for (x, y), label in zip(pts, labels)]
+    tsne_rows = [
+        (p["title"], dom, float(x), float(y), int(label))
+        for p in panels
+        for dom, pts, labels in (
+            ("source", p["source"], p["source_labels"]),
+            ("target", p["target"], p["target_labels"]),
+        )
+        for (x, y), label in zip(pts, labels)
+    ]
     write_csv(folder / "tsne.csv", ["run", "domain", "x", "y", "label"], tsne_rows)
     plots.save(plots.tsne_figure(panels, classes), folder / "tsne.png")
-    sections.append({"heading": "t-SNE of the features", "image": "tsne.png", "csv": "tsne.csv",
-                     "text": f"{len(rows['tsne_source'])} source and {len(rows['tsne_target'])} target images "
-                     f"(fixed subsamples, seed {seed})."})
+    sections.append(
+        {
+            "heading": "t-SNE of the features",
+            "image": "tsne.png",
+            "csv": "tsne.csv",
+            "text": f"{len(rows['tsne_source'])} source and {len(rows['tsne_target'])} target images "
+            f"(fixed subsamples, seed {seed}).",
+        }
+    )
     gap_rows = [(who, metric, value) for who, values in state["gap"].items() for metric, value in values.items()]
     write_csv(folder / "domain_gap.csv", ["run", "metric", "value"], gap_rows)
-    sections.append({"heading": "Domain gap of the features", "table": (["run", "metric", "value"], gap_rows),
-                     "csv": "domain_gap.csv", "text": f"{len(source.labels)} source and {len(rows['gap_target'])} "
-                     "target images. Proxy A-distance 2(1−2ε) of a held-out linear domain classifier; "
-                     "KL of diagonal Gaussians (source ‖ target), linear MMD ‖μs−μt‖², FID."})
+    sections.append(
+        {
+            "heading": "Domain gap of the features",
+            "table": (["run", "metric", "value"], gap_rows),
+            "csv": "domain_gap.csv",
+            "text": f"{len(source.labels)} source and {len(rows['gap_target'])} "
+            "target images. Proxy A-distance 2(1−2ε) of a held-out linear domain classifier; "
+            "KL of diagonal Gaussians (source ‖ target), linear MMD ‖μs−μt‖², FID.",
+        }
+    )
     if (target.labels >= 0).all() and len(target.labels):
         summary.update(target_metrics(folder, sections, target, classes, num_classes))
     write_history(folder, sections, loaded.metrics, summary)
@@ -162,28 +206,55 @@ def target_metrics(folder: Path, sections: list, target: DomainFeatures, classes
     predictions = probabilities.argmax(axis=1)
     per_class = per_class_accuracy(target.labels, predictions, num_classes)
     matrix = confusion(target.labels, predictions, num_classes)
-    rows = [(i, classes[i], int(per_class["support"][i]), int(per_class["correct"][i]), float(per_class["accuracy"][i]))
-            for i in range(num_classes)]
+    rows = [
+        (i, classes[i], int(per_class["support"][i]), int(per_class["correct"][i]), float(per_class["accuracy"][i]))
+        for i in range(num_classes)
+    ]
     write_csv(folder / "per_class_accuracy.csv", ["class_index", "class", "support", "correct", "accuracy"], rows)
-    write_csv(folder / "confusion_matrix.csv", ["true\\predicted", *classes],
-              [(classes[i], *map(int, matrix[i])) for i in range(num_classes)])
+    write_csv(
+        folder / "confusion_matrix.csv",
+        ["true\\predicted", *classes],
+        [(classes[i], *map(int, matrix[i])) for i in range(num_classes)],
+    )
     accuracy = float((predictions == target.labels).mean())
     mean_class = float(np.nanmean(per_class["accuracy"]))
-    plots.save(plots.per_class_figure(classes, per_class["accuracy"], f"target accuracy per class "
-               f"(top-1 {100 * accuracy:.2f}%, mean {100 * mean_class:.2f}%)"), folder / "per_class_accuracy.png")
+    plots.save(
+        plots.per_class_figure(
+            classes,
+            per_class["accuracy"],
+            f"target accuracy per class (top-1 {100 * accuracy:.2f}%, mean {100 * mean_class:.2f}%)",
+        ),
+        folder / "per_class_accuracy.png",
+    )
     plots.save(plots.confusion_figure(classes, matrix), folder / "confusion_matrix.png")
     bins = reliability_bins(probabilities, target.labels, N_BINS)
     ece = expected_calibration_error(probabilities, target.labels, N_BINS)
-    bin_rows = [(float(bins["lower"][i]), float(bins["upper"][i]), int(bins["count"][i]), float(bins["accuracy"][i]),
-                 float(bins["confidence"][i])) for i in range(N_BINS)]
+    bin_rows = [
+        (
+            float(bins["lower"][i]),
+            float(bins["upper"][i]),
+            int(bins["count"][i]),
+            float(bins["accuracy"][i]),
+            float(bins["confidence"][i]),
+        )
+        for i in range(N_BINS)
+    ]
     write_csv(folder / "reliability.csv", ["lower", "upper", "count", "accuracy", "confidence"], bin_rows)
     plots.save(plots.reliability_figure(bins, ece), folder / "reliability.png")
     sections += [
-        {"heading": "Per-class accuracy on the target", "image": "per_class_accuracy.png", "csv": "per_class_accuracy.csv",
-         "table": (["class_index", "class", "support", "correct", "accuracy"], rows)},
+        {
+            "heading": "Per-class accuracy on the target",
+            "image": "per_class_accuracy.png",
+            "csv": "per_class_accuracy.csv",
+            "table": (["class_index", "class", "support", "correct", "accuracy"], rows),
+        },
         {"heading": "Confusion matrix on the target", "image": "confusion_matrix.png", "csv": "confusion_matrix.csv"},
-        {"heading": "Calibration on the target", "image": "reliability.png", "csv": "reliability.csv",
-         "text": f"Expected calibration error ({N_BINS} equal-width bins): {100 * ece:.2f}%."},
+        {
+            "heading": "Calibration on the target",
+            "image": "reliability.png",
+            "csv": "reliability.csv",
+            "text": f"Expected calibration error ({N_BINS} equal-width bins): {100 * ece:.2f}%.",
+        },
     ]
     return {"target_accuracy": accuracy, "target_mean_class_accuracy": mean_class, "ece": ece, "ece_bins": N_BINS}
 
@@ -194,9 +265,17 @@ def write_history(folder: Path, sections: list, metrics: dict, summary: dict) ->
         return
     epochs, columns = history_columns(history)
     keys = list(columns)
-    write_csv(folder / "history.csv", ["epoch", *keys], [(e, *(columns[k][i] for k in keys)) for i, e in enumerate(epochs)])
+    write_csv(
+        folder / "history.csv", ["epoch", *keys], [(e, *(columns[k][i] for k in keys)) for i, e in enumerate(epochs)]
+    )
     selected = metrics.get("epoch")
     plots.save(plots.history_figure(epochs, columns, selected), folder / "history.png")
     summary["selection"] = {"rule": metrics.get("selection"), "epoch": selected}
-    sections.append({"heading": "Selection history", "image": "history.png", "csv": "history.csv",
-                     "text": f"selection={metrics.get('selection')} chose epoch {selected}."})
+    sections.append(
+        {
+            "heading": "Selection history",
+            "image": "history.png",
+            "csv": "history.csv",
+            "text": f"selection={metrics.get('selection')} chose epoch {selected}.",
+        }
+    )

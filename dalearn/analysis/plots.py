@@ -43,7 +43,10 @@ def tsne_figure(panels: Sequence[dict], classes: Sequence[str]):
         row[1].scatter(t[:, 0], t[:, 1], s=8, alpha=0.5, c=colours_t, marker="x", linewidths=0.6)
         row[1].set_title(f"{panel['title']}: by class (source ●, target ×)")
         if len(classes) <= 20:
-            handles = [plt.Line2D([], [], ls="", marker="o", color=cmap(i % cmap.N), label=name) for i, name in enumerate(classes)]
+            handles = [
+                plt.Line2D([], [], ls="", marker="o", color=cmap(i % cmap.N), label=name)
+                for i, name in enumerate(classes)
+            ]
             row[1].legend(handles=handles, fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
         for axis in row:
             axis.set_xticks([])
@@ -81,8 +84,15 @@ def confusion_figure(classes: Sequence[str], matrix: np.ndarray):
         for i in range(len(classes)):
             for j in range(len(classes)):
                 if matrix[i, j]:
-                    axis.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
-                              color="white" if rates[i, j] > 0.5 else "black")
+                    axis.text(
+                        j,
+                        i,
+                        str(matrix[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if rates[i, j] > 0.5 else "black",
+                    )
     figure.colorbar(image, ax=axis, fraction=0.046)
     figure.tight_layout()
     return figure
@@ -93,10 +103,26 @@ def reliability_figure(bins: dict, ece: float):
     figure, axis = plt.subplots(figsize=(5, 5))
     width = bins["upper"] - bins["lower"]
     filled = bins["count"] > 0
-    axis.bar(bins["lower"][filled], bins["accuracy"][filled], width=width[filled], align="edge",
-             edgecolor="black", color="tab:blue", alpha=0.8, label="accuracy")
-    axis.bar(bins["lower"][filled], bins["confidence"][filled] - bins["accuracy"][filled],
-             bottom=bins["accuracy"][filled], width=width[filled], align="edge", color="tab:red", alpha=0.3, label="gap")
+    axis.bar(
+        bins["lower"][filled],
+        bins["accuracy"][filled],
+        width=width[filled],
+        align="edge",
+        edgecolor="black",
+        color="tab:blue",
+        alpha=0.8,
+        label="accuracy",
+    )
+    axis.bar(
+        bins["lower"][filled],
+        bins["confidence"][filled] - bins["accuracy"][filled],
+        bottom=bins["accuracy"][filled],
+        width=width[filled],
+        align="edge",
+        color="tab:red",
+        alpha=0.3,
+        label="gap",
+    )
     axis.plot([0, 1], [0, 1], "k--", lw=1)
     axis.set_xlim(0, 1)
     axis.set_ylim(0, 1)

@@ -77,11 +77,15 @@ class ToRGBImage:
 def choose_style(size: Optional[tuple[int, int]]) -> str:
     """``small`` for images with both sides ≤ 64 pixels, else ``photo``."""
     if size is None:
-        raise ValueError("cannot choose transforms from the image size: the source has no image; set data.train_transform")
+        raise ValueError(
+            "cannot choose transforms from the image size: the source has no image; set data.train_transform"
+        )
     return "small" if max(size) <= SMALL_MAX_SIDE else "photo"
 
 
-def auto_transforms(style: str, size: Optional[tuple[int, int]], image_size: Optional[int] = None) -> tuple[Callable, Callable]:
+def auto_transforms(
+    style: str, size: Optional[tuple[int, int]], image_size: Optional[int] = None
+) -> tuple[Callable, Callable]:
     """``(train, eval)`` transforms for ``style`` (``auto`` decides from ``size``, the probed
     (height, width))."""
     if style not in STYLES:

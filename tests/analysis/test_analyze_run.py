@@ -26,8 +26,16 @@ def train_run(tmp_path_factory, method: str) -> Path:
 
     run_dir = tmp_path_factory.mktemp(method)
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="train", overrides=[
-            "debug=fast", f"method={method}", "trainer.max_epochs=2", "data.iters_per_epoch=10", "data.batch_size=32"])
+        cfg = compose(
+            config_name="train",
+            overrides=[
+                "debug=fast",
+                f"method={method}",
+                "trainer.max_epochs=2",
+                "data.iters_per_epoch=10",
+                "data.batch_size=32",
+            ],
+        )
     with open_dict(cfg):
         cfg.paths.run_dir = str(run_dir)
     train(cfg)
@@ -63,7 +71,14 @@ def numpy_ece(logits: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> float
 def test_every_file_is_written_and_shown(runs):
     out = runs["out"]
     pngs = ["tsne.png", "per_class_accuracy.png", "confusion_matrix.png", "reliability.png", "history.png"]
-    csvs = ["tsne.csv", "domain_gap.csv", "per_class_accuracy.csv", "confusion_matrix.csv", "reliability.csv", "history.csv"]
+    csvs = [
+        "tsne.csv",
+        "domain_gap.csv",
+        "per_class_accuracy.csv",
+        "confusion_matrix.csv",
+        "reliability.csv",
+        "history.csv",
+    ]
     for name in [*pngs, *csvs, "index.html", "summary.json", "features.npz"]:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     page = (out / "index.html").read_text()
@@ -76,7 +91,7 @@ def test_every_file_is_written_and_shown(runs):
 def test_accuracy_matches_the_runs_own_evaluation(runs):
     metrics = json.loads((runs["run"] / "metrics.json").read_text())
     summary = runs["summary"]
-    assert summary["target_split"] == metrics["tgt_eval_split"] == "target_val"   # val = test here
+    assert summary["target_split"] == metrics["tgt_eval_split"] == "target_val"  # val = test here
     assert summary["target_accuracy"] == pytest.approx(metrics["tgt_acc"], abs=1e-6)
     assert summary["target_mean_class_accuracy"] == pytest.approx(metrics["tgt_mean_class_acc"], abs=1e-6)
 
@@ -84,7 +99,7 @@ def test_accuracy_matches_the_runs_own_evaluation(runs):
 def test_per_class_confusion_and_ece_match_numpy_on_the_saved_features(runs):
     saved = np.load(runs["out"] / "features.npz")
     logits, labels = saved["target_logits"], saved["target_labels"]
-    assert len(labels) == 539   # every image of the digits' target test split
+    assert len(labels) == 539  # every image of the digits' target test split
     pred = logits.argmax(axis=1)
     matrix = np.zeros((10, 10), dtype=int)
     np.add.at(matrix, (labels, pred), 1)
@@ -117,7 +132,9 @@ def test_domain_gap_matches_numpy_on_the_saved_features(runs):
 
 def test_tsne_and_history_tables(runs):
     tsne = read_csv(runs["out"] / "tsne.csv")
-    assert {(r["run"], r["domain"]) for r in tsne} == {(w, d) for w in ("this run", "baseline") for d in ("source", "target")}
+    assert {(r["run"], r["domain"]) for r in tsne} == {
+        (w, d) for w in ("this run", "baseline") for d in ("source", "target")
+    }
     assert sum(r["run"] == "this run" and r["domain"] == "target" for r in tsne) == 150
     history = read_csv(runs["out"] / "history.csv")
     metrics = json.loads((runs["run"] / "metrics.json").read_text())
@@ -127,13 +144,22 @@ def test_tsne_and_history_tables(runs):
 
 def test_cli_on_a_checkpoint_logs_progress_and_is_reproducible(runs, tmp_path, capsys):
     out = tmp_path / "from_ckpt"
-    code = main([str(runs["run"] / "checkpoints" / "best.ckpt"), "--out", str(out), "--max-per-domain", "400",
-                 "--tsne-per-domain", "150"])
+    code = main(
+        [
+            str(runs["run"] / "checkpoints" / "best.ckpt"),
+            "--out",
+            str(out),
+            "--max-per-domain",
+            "400",
+            "--tsne-per-domain",
+            "150",
+        ]
+    )
     assert code == 0
     err = capsys.readouterr().err
     assert "[dalearn] dalearn-analyze: 100% (4/4 steps" in err and "run: target features" in err
     again, first = np.load(out / "features.npz"), np.load(runs["out"] / "features.npz")
-    assert np.array_equal(again["tsne_source"], first["tsne_source"])   # fixed seed: same subsample, same map
+    assert np.array_equal(again["tsne_source"], first["tsne_source"])  # fixed seed: same subsample, same map
     assert np.array_equal(again["source_index"], first["source_index"])
 
 

@@ -31,11 +31,11 @@ def test_ece_matches_a_loop_over_bins(n_bins):
 
 def test_ece_is_zero_when_confidence_equals_accuracy_and_one_when_always_wrong_with_certainty():
     p = np.tile([0.75, 0.25], (8, 1))
-    y = np.array([0, 0, 0, 1] * 2)   # 75 % correct at confidence 0.75
+    y = np.array([0, 0, 0, 1] * 2)  # 75 % correct at confidence 0.75
     assert expected_calibration_error(p, y) == pytest.approx(0.0, abs=1e-12)
     assert expected_calibration_error(np.tile([1.0, 0.0], (4, 1)), np.ones(4, int)) == pytest.approx(1.0)
     bins = reliability_bins(p, y)
-    assert bins["count"].sum() == 8 and bins["count"][11] == 8   # 0.75 ∈ (11/15, 12/15]
+    assert bins["count"].sum() == 8 and bins["count"][11] == 8  # 0.75 ∈ (11/15, 12/15]
 
 
 def test_bad_shapes_are_named():
