@@ -6,8 +6,14 @@ never loaded for training. Evaluation loaders, in order (see :attr:`eval_roles`)
 - ``target_val``  — target data used for model selection (``target.val``; defaults to
   ``target.test``, the published convention on Office-31/Office-Home/VisDA);
 - ``target_test`` — held-out target data that is reported, when it differs from ``target_val``;
-- ``source_val``  — a held-out split of the source training set (``source_holdout`` of it,
-  drawn with ``split_seed``), for source-validation model selection.
+- ``source_val``  — labelled source images for source-validation model selection:
+  ``source.val`` when given, else a held-out split of the source training set
+  (``source_holdout`` of it, drawn with ``split_seed``).
+
+Classes are matched by name (:mod:`dalearn.data.class_matching`): the source training set's
+class list is the label space and every other dataset is relabelled into it. Transforms may be
+named by style (``auto``, ``small``, ``photo``; :mod:`dalearn.data.auto_transforms`), chosen
+from the size of the source's first image.
 
 With cached images (``data.cache``, :mod:`dalearn.data.cache`) and training on a GPU, the
 loaders deliver the cached uint8 squares and the augmentation runs batched on the GPU in
@@ -34,17 +40,26 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
+from dalearn.data.auto_transforms import first_image_size, resolve_transforms
 from dalearn.data.cache.dataset import cached_path
+from dalearn.data.class_matching import match_dataset
 from dalearn.data.samplers import InfiniteBatchSampler, ShardSampler
 from dalearn.data.views import TargetViews, TransformedView, dataset_classes
+
+SPLITS = {"source": ("train", "val"), "target": ("train", "val", "test")}
 
 
 def _domain(spec: Optional[Mapping[str, Any]], role: str) -> dict[str, Optional[Dataset]]:
     if spec is None or spec.get("train") is None:
         raise ValueError(f"data.{role}.train is missing: the {role} domain needs a training dataset")
-    unknown = set(spec) - {"train", "val", "test"}
+    if role == "source" and spec.get("test") is not None:
+        raise ValueError(
+            "data.source.test is given, but a source test set has no use here: the reported numbers are on the "
+            "target. Give labelled source images for model selection as data.source.val, or remove data.source.test"
+        )
+    unknown = set(spec) - set(SPLITS[role]) - {"test"}
     if unknown:
-        raise ValueError(f"data.{role} has unknown keys {sorted(unknown)}; expected train, val, test")
+        raise ValueError(f"data.{role} has unknown keys {sorted(unknown)}; expected {', '.join(SPLITS[role])}")
     return {key: spec.get(key) for key in ("train", "val", "test")}
 
 
@@ -52,12 +67,18 @@ class DomainAdaptationDataModule(L.LightningDataModule):
     """Pairs a labelled source domain with an unlabelled target domain.
 
     Args:
-        source: ``{"train": Dataset, "test": Dataset | None}`` — datasets yield (image, label).
+        source: ``{"train": Dataset, "val": Dataset | None}`` — datasets yield (image, label);
+            ``val``, when given, is the source validation set (``source_holdout`` is then not
+            taken from ``train``).
         target: ``{"train": Dataset, "val": Dataset | None, "test": Dataset | None}``; when
             ``test`` is None the target training images are also the test set (published
             convention for Office-31/Office-Home/VisDA); ``val`` defaults to ``test``.
         num_classes: expected number of classes; checked against the datasets' ``classes``.
-        train_transform / eval_transform: applied to every image (None = as stored).
+        allow_missing_classes: accept target datasets that lack some source classes.
+        train_transform / eval_transform: applied to every image (None = as stored); or a
+            style name, ``auto`` (by the image size), ``small`` or ``photo``.
+        image_size: side of the images the style transforms produce (``small``: default the
+            source's; ``photo``: the crop, default 224).
         batch_size: per-domain batch size per process.
         iters_per_epoch: training iterations per epoch.
         source_holdout: fraction of the source training set held out for ``source_val``
@@ -93,6 +114,8 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         augment_on_gpu: Optional[bool] = None,
         name: str = "custom",
         strong_augmentation: Optional[Callable] = None,
+        allow_missing_classes: bool = False,
+        image_size: Optional[int] = None,
         **info: Any,
     ) -> None:
         super().__init__()
@@ -100,8 +123,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         self.target = _domain(target, "target")
         if not 0.0 <= source_holdout < 1.0:
             raise ValueError(f"data.source_holdout must be in [0, 1), got {source_holdout}")
-        self.train_transform = train_transform
-        self.eval_transform = eval_transform
+        self.allow_missing_classes = bool(allow_missing_classes)
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
         self.iters_per_epoch = iters_per_epoch
@@ -116,24 +138,27 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         self.name = name
         self.strong_augmentation = strong_augmentation if strong_augmentation is not None else v2.RandAugment()
         self.info = info
-        self.classes = self._check_classes(num_classes)
+        self.classes = self._match_classes(num_classes)
         self.num_classes = len(self.classes) if self.classes is not None else int(num_classes)
+        self.train_transform, self.eval_transform = resolve_transforms(
+            train_transform, eval_transform, image_size, lambda: first_image_size([self.source["train"]])
+        )
         self._source_train_idx, self._source_val_idx = self._holdout_split()
 
-    def _check_classes(self, num_classes: Optional[int]) -> Optional[list[str]]:
+    def _match_classes(self, num_classes: Optional[int]) -> Optional[list[str]]:
+        """The label space (the first class list found, the source training set's when it has
+        one); every other dataset with ``classes`` is relabelled into it by name."""
         found = {
-            f"{role}.{key}": classes
+            (role, key): classes
             for role, domain in (("source", self.source), ("target", self.target))
             for key, dataset in domain.items()
             if dataset is not None and (classes := dataset_classes(dataset)) is not None
         }
-        if len({tuple(classes) for classes in found.values()}) > 1:
-            summary = {key: f"{len(c)} classes: {', '.join(c[:4])}{', …' if len(c) > 4 else ''}" for key, c in found.items()}
-            raise ValueError(
-                f"source and target have different classes: {summary}. Domain adaptation here assumes one "
-                f"shared label space; pick domains of the same dataset"
-            )
         classes = next(iter(found.values())) if found else None
+        for (role, key), own in found.items():
+            domain = self.source if role == "source" else self.target
+            allow = self.allow_missing_classes and (role, key) != ("source", "train")
+            domain[key] = match_dataset(domain[key], classes, own, f"data.{role}.{key}", allow)
         if num_classes is not None and classes is not None and num_classes != len(classes):
             raise ValueError(
                 f"data.num_classes={num_classes} but the datasets have {len(classes)} classes; fix data.num_classes"
@@ -144,6 +169,8 @@ class DomainAdaptationDataModule(L.LightningDataModule):
 
     def _holdout_split(self) -> tuple[np.ndarray, np.ndarray]:
         n = len(self.source["train"])
+        if self.source["val"] is not None:
+            return np.arange(n), np.arange(0)
         order = np.random.default_rng(self.split_seed).permutation(n)
         n_val = int(round(self.source_holdout * n))
         return np.sort(order[n_val:]), np.sort(order[:n_val])
@@ -154,7 +181,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         roles = ["target_val"]
         if self._target_test() is not self._target_val():
             roles.append("target_test")
-        if len(self._source_val_idx) and self._method_needs()[0]:
+        if (self.source["val"] is not None or len(self._source_val_idx)) and self._method_needs()[0]:
             roles.append("source_val")
         return roles
 
@@ -272,9 +299,14 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         views = {
             "target_val": TransformedView(self._target_val(), transform),
             "target_test": TransformedView(self._target_test(), transform),
-            "source_val": TransformedView(self.source["train"], transform, self._source_val_idx),
+            "source_val": self._source_val_view(transform),
         }
         return [self._eval_loader(views[role]) for role in self.eval_roles]
+
+    def _source_val_view(self, transform: Optional[Callable]) -> Dataset:
+        if self.source["val"] is not None:
+            return TransformedView(self.source["val"], transform)
+        return TransformedView(self.source["train"], transform, self._source_val_idx)
 
     def val_dataloader(self) -> list[DataLoader]:
         return self.eval_dataloaders()
@@ -286,7 +318,8 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         """One line per split with its size, for the start-of-run summary."""
         lines = [
             f"source train: {len(self._source_train_idx)} labelled images"
-            + (f" (+{len(self._source_val_idx)} held out for source_val)" if len(self._source_val_idx) else ""),
+            + (f" (+{len(self._source_val_idx)} held out for source_val)" if len(self._source_val_idx) else "")
+            + (f" (+{len(self.source['val'])} in source.val)" if self.source["val"] is not None else ""),
             f"target train: {len(self.target['train'])} unlabelled images",
             f"target val:   {len(self._target_val())} images"
             + ("" if "target_test" in self.eval_roles else " (also the reported test set)"),

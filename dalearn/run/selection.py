@@ -137,7 +137,18 @@ def summarize(history: Sequence[dict[str, Any]], rule: str, oracle_metric: str =
 
 
 def _holdout(cfg: Mapping[str, Any]) -> float:
-    return float((cfg.get("data") or {}).get("source_holdout") or 0.0)
+    """The share of the source held out for validation; 1.0 when a separate labelled source
+    validation set is given (``data.source.val``)."""
+    data = cfg.get("data") or {}
+    source = data.get("source") or {}
+    if isinstance(source, Mapping) and source.get("val") is not None:
+        return 1.0
+    return float(data.get("source_holdout") or 0.0)
+
+
+def has_source_holdout(cfg: Mapping[str, Any]) -> bool:
+    """Whether the run evaluates a labelled source split (``data.source_holdout > 0`` or ``data.source.val``)."""
+    return _holdout(cfg) > 0
 
 
 def validator_names(cfg: Mapping[str, Any]) -> list[str]:

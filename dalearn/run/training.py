@@ -18,18 +18,18 @@ from dalearn.run.factory import build_datamodule, build_model, build_trainer, se
 from dalearn.run.logs import log, setup_logging
 from dalearn.run.lock import RunLock
 from dalearn.run.rundir import RunDirectory
-from dalearn.run.selection import check_validators
+from dalearn.run.selection import check_validators, has_source_holdout
 
 
 def check_selection(cfg: DictConfig) -> None:
     """Refuse, before any work, a selection rule the data cannot serve: ``src_val`` picks the
     epoch by accuracy on the held-out source split, which exists only when
-    ``data.source_holdout > 0``."""
-    if cfg.selection.rule == "src_val" and not float(cfg.data.get("source_holdout") or 0.0) > 0.0:
+    ``data.source_holdout > 0`` or with a ``data.source.val`` set."""
+    if cfg.selection.rule == "src_val" and not has_source_holdout(cfg):
         raise ValueError(
             f"selection=src_val selects on a held-out source split, but data.source_holdout="
             f"{cfg.data.get('source_holdout')}: set data.source_holdout to a fraction such as 0.1, "
-            "or choose selection=oracle or selection=last"
+            "or give data.source.val, or choose selection=oracle or selection=last"
         )
     check_validators(cfg)
 

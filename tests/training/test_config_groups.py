@@ -15,13 +15,29 @@ from dalearn.run.factory import build_model
 GROUPS = ["method", "data", "backbone", "optim", "trainer", "logger", "callbacks", "selection", "debug", "experiment", "benchmark"]
 
 
+#: config groups nested inside another group's folder (chosen with data/source=…, not data=…).
+NESTED_GROUPS = {"data/source", "data/target"}
+
+
 def options(group: str) -> list[str]:
     root = Path(CONFIG_DIR) / group
-    return sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.yaml"))
+    nested = [Path(CONFIG_DIR) / g for g in NESTED_GROUPS if g.startswith(f"{group}/")]
+    return sorted(
+        str(p.relative_to(root).with_suffix(""))
+        for p in root.rglob("*.yaml")
+        if not any(p.is_relative_to(n) for n in nested)
+    )
 
 
-ALL = [(group, option) for group in GROUPS for option in options(group)]
-REQUIRED = {("data", "drifted"): ["data.path=/a/dalearn-drift/folder"]}
+ALL = [(group, option) for group in [*GROUPS, *sorted(NESTED_GROUPS)] for option in options(group)]
+REQUIRED = {
+    ("data", "drifted"): ["data.path=/a/dalearn-drift/folder"],
+    ("data", "custom"): ["data.source.path=/a/folder", "data.target.path=/b/folder"],
+}
+for _group in NESTED_GROUPS:
+    for _option in options(_group):
+        _key = {"benchmark": "domain=office31:A", "offline": "variant=clean"}.get(_option, "path=/a/folder")
+        REQUIRED[(_group, _option)] = ["data=custom", f"data.{_group.split('/')[1]}.{_key}"]
 
 
 def test_every_group_has_options():

@@ -1,0 +1,281 @@
+"""``analyze``: everything ``dalearn-analyze`` writes for one run, in one folder.
+
+Steps: rebuild the run (and the ``baseline`` run, e.g. Source-Only, when given); extract the
+classifier's features on the source training images (at most ``max_per_domain``, a fixed
+subsample) and on the labelled target test split (every image, for the accuracy and
+calibration numbers; the domain gap uses a subsample of at most ``max_per_domain`` of them,
+t-SNE one of at most ``tsne_per_domain`` images of each domain); then compute and draw.
+The folder is assembled under a temporary name and renamed when complete, so
+``analysis/`` is never half written.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from dalearn.analysis import plots
+from dalearn.analysis.calibration import N_BINS, expected_calibration_error, reliability_bins, softmax
+from dalearn.analysis.classification import confusion, per_class_accuracy
+from dalearn.analysis.embedding import tsne_embedding
+from dalearn.analysis.features import DomainFeatures, extract, subsample
+from dalearn.analysis.gap import feature_gap
+from dalearn.analysis.history import history_columns
+from dalearn.analysis.loading import LoadedRun, load_run
+from dalearn.analysis.report import write_csv, write_index
+from dalearn.data.views import TransformedView
+from dalearn.io import atomic_directory, atomic_write_json, progress
+
+log = logging.getLogger("dalearn")
+
+
+def evaluation_sets(loaded: LoadedRun) -> tuple[Any, Any, str]:
+    """``(source images, target test images, target split name)``, with the evaluation transform."""
+    dm = loaded.datamodule
+    roles = dm.eval_roles
+    role = "target_test" if "target_test" in roles else "target_val"
+    target = dm.eval_dataloaders()[roles.index(role)].dataset
+    return TransformedView(dm.source["train"], dm.eval_transform), target, role
+
+
+def run_features(loaded: LoadedRun, max_per_domain: int, seed: int, batch_size: int, device: str, name: str):
+    source_set, target_set, role = evaluation_sets(loaded)
+    source = extract(
+        loaded.model,
+        source_set,
+        subsample(len(source_set), max_per_domain, seed),
+        f"{name}: source features",
+        batch_size,
+        device,
+    )
+    target = extract(
+        loaded.model, target_set, np.arange(len(target_set)), f"{name}: target features", batch_size, device
+    )
+    return source, target, role
+
+
+def _embedding_panel(title: str, source: DomainFeatures, target: DomainFeatures, rows: dict, seed: int) -> dict:
+    s, t = source.take(rows["tsne_source"]), target.take(rows["tsne_target"])
+    s2, t2 = tsne_embedding(s.features, t.features, seed)
+    return {"title": title, "source": s2, "target": t2, "source_labels": s.labels, "target_labels": t.labels}
+
+
+def analyze(
+    path: str | Path,
+    out: Optional[str | Path] = None,
+    baseline: Optional[str | Path] = None,
+    max_per_domain: int = 2000,
+    tsne_per_domain: int = 1000,
+    seed: int = 0,
+    batch_size: int = 512,
+    device: str = "cpu",
+    config: Optional[str | Path] = None,
+) -> dict[str, Any]:
+    """Analyse the run (directory or checkpoint) at ``path``; returns ``summary.json``'s content."""
+    if max_per_domain < 10 or tsne_per_domain < 10:
+        raise ValueError(
+            f"max_per_domain and tsne_per_domain need at least 10 images, got {max_per_domain}, {tsne_per_domain}"
+        )
+    state: dict[str, Any] = {}
+
+    def load() -> None:
+        state["run"] = load_run(path, config)
+        if baseline is not None:
+            state["baseline"] = load_run(baseline)
+
+    def features() -> None:
+        state["source"], state["target"], state["role"] = run_features(
+            state["run"], max_per_domain, seed, batch_size, device, "run"
+        )
+        state["rows"] = {
+            "gap_target": subsample(len(state["target"].labels), max_per_domain, seed),
+            "tsne_source": subsample(len(state["source"].labels), tsne_per_domain, seed),
+            "tsne_target": subsample(len(state["target"].labels), tsne_per_domain, seed),
+        }
+        if "baseline" in state:
+            state["b_source"], state["b_target"], _ = run_features(
+                state["baseline"], max_per_domain, seed, batch_size, device, "baseline"
+            )
+
+    def gaps() -> None:
+        rows = state["rows"]["gap_target"]
+        state["gap"] = {"run": feature_gap(state["source"].features, state["target"].features[rows], seed)}
+        if "baseline" in state:
+            state["gap"]["baseline"] = feature_gap(state["b_source"].features, state["b_target"].features[rows], seed)
+
+    def embed() -> None:
+        panels = [_embedding_panel("this run", state["source"], state["target"], state["rows"], seed)]
+        if "baseline" in state:
+            panels.append(_embedding_panel("baseline", state["b_source"], state["b_target"], state["rows"], seed))
+        state["panels"] = panels
+
+    steps = [("rebuild the run", load), ("features", features), ("domain gap", gaps), ("t-SNE", embed)]
+    for _, step in progress(steps, "dalearn-analyze", unit="steps"):
+        step()
+    loaded: LoadedRun = state["run"]
+    out = Path(out) if out is not None else loaded.path / "analysis"
+    if out.exists():
+        shutil.rmtree(out)
+    with atomic_directory(out) as staging:
+        summary = write_outputs(staging, loaded, state, seed, baseline)
+    log.info("analysis written to %s (open index.html)", out.resolve())
+    return summary
+
+
+def write_outputs(folder: Path, loaded: LoadedRun, state: dict, seed: int, baseline: Any) -> dict[str, Any]:
+    """Every file of the analysis, into ``folder``."""
+    classes = list(loaded.datamodule.classes or [str(i) for i in range(loaded.datamodule.num_classes)])
+    num_classes = loaded.datamodule.num_classes
+    source, target, rows = state["source"], state["target"], state["rows"]
+    panels = state["panels"]
+    np.savez_compressed(
+        folder / "features.npz",
+        source_features=source.features,
+        source_logits=source.logits,
+        source_labels=source.labels,
+        source_index=source.index,
+        target_features=target.features,
+        target_logits=target.logits,
+        target_labels=target.labels,
+        target_index=target.index,
+        gap_target_rows=rows["gap_target"],
+        tsne_source_rows=rows["tsne_source"],
+        tsne_target_rows=rows["tsne_target"],
+        tsne_source=panels[0]["source"],
+        tsne_target=panels[0]["target"],
+        classes=np.array(classes),
+    )
+    sections: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {
+        "run": str(loaded.path),
+        "checkpoint": str(loaded.checkpoint),
+        "baseline": str(baseline) if baseline else None,
+        "target_split": state["role"],
+        "source_images": int(len(source.labels)),
+        "target_images": int(len(target.labels)),
+        "seed": seed,
+        "domain_gap": state["gap"],
+    }
+    tsne_rows = [
+        (p["title"], dom, float(x), float(y), int(label))
+        for p in panels
+        for dom, pts, labels in (
+            ("source", p["source"], p["source_labels"]),
+            ("target", p["target"], p["target_labels"]),
+        )
+        for (x, y), label in zip(pts, labels)
+    ]
+    write_csv(folder / "tsne.csv", ["run", "domain", "x", "y", "label"], tsne_rows)
+    plots.save(plots.tsne_figure(panels, classes), folder / "tsne.png")
+    sections.append(
+        {
+            "heading": "t-SNE of the features",
+            "image": "tsne.png",
+            "csv": "tsne.csv",
+            "text": f"{len(rows['tsne_source'])} source and {len(rows['tsne_target'])} target images "
+            f"(fixed subsamples, seed {seed}).",
+        }
+    )
+    gap_rows = [(who, metric, value) for who, values in state["gap"].items() for metric, value in values.items()]
+    write_csv(folder / "domain_gap.csv", ["run", "metric", "value"], gap_rows)
+    sections.append(
+        {
+            "heading": "Domain gap of the features",
+            "table": (["run", "metric", "value"], gap_rows),
+            "csv": "domain_gap.csv",
+            "text": f"{len(source.labels)} source and {len(rows['gap_target'])} "
+            "target images. Proxy A-distance 2(1−2ε) of a held-out linear domain classifier; "
+            "KL of diagonal Gaussians (source ‖ target), linear MMD ‖μs−μt‖², FID.",
+        }
+    )
+    if (target.labels >= 0).all() and len(target.labels):
+        summary.update(target_metrics(folder, sections, target, classes, num_classes))
+    write_history(folder, sections, loaded.metrics, summary)
+    atomic_write_json(folder / "summary.json", summary)
+    write_index(folder / "index.html", f"Analysis of {loaded.path.name}", sections)
+    return summary
+
+
+def target_metrics(folder: Path, sections: list, target: DomainFeatures, classes: list[str], num_classes: int) -> dict:
+    """Per-class accuracy, confusion matrix and calibration on the labelled target rows."""
+    probabilities = softmax(target.logits)
+    predictions = probabilities.argmax(axis=1)
+    per_class = per_class_accuracy(target.labels, predictions, num_classes)
+    matrix = confusion(target.labels, predictions, num_classes)
+    rows = [
+        (i, classes[i], int(per_class["support"][i]), int(per_class["correct"][i]), float(per_class["accuracy"][i]))
+        for i in range(num_classes)
+    ]
+    write_csv(folder / "per_class_accuracy.csv", ["class_index", "class", "support", "correct", "accuracy"], rows)
+    write_csv(
+        folder / "confusion_matrix.csv",
+        ["true\\predicted", *classes],
+        [(classes[i], *map(int, matrix[i])) for i in range(num_classes)],
+    )
+    accuracy = float((predictions == target.labels).mean())
+    mean_class = float(np.nanmean(per_class["accuracy"]))
+    plots.save(
+        plots.per_class_figure(
+            classes,
+            per_class["accuracy"],
+            f"target accuracy per class (top-1 {100 * accuracy:.2f}%, mean {100 * mean_class:.2f}%)",
+        ),
+        folder / "per_class_accuracy.png",
+    )
+    plots.save(plots.confusion_figure(classes, matrix), folder / "confusion_matrix.png")
+    bins = reliability_bins(probabilities, target.labels, N_BINS)
+    ece = expected_calibration_error(probabilities, target.labels, N_BINS)
+    bin_rows = [
+        (
+            float(bins["lower"][i]),
+            float(bins["upper"][i]),
+            int(bins["count"][i]),
+            float(bins["accuracy"][i]),
+            float(bins["confidence"][i]),
+        )
+        for i in range(N_BINS)
+    ]
+    write_csv(folder / "reliability.csv", ["lower", "upper", "count", "accuracy", "confidence"], bin_rows)
+    plots.save(plots.reliability_figure(bins, ece), folder / "reliability.png")
+    sections += [
+        {
+            "heading": "Per-class accuracy on the target",
+            "image": "per_class_accuracy.png",
+            "csv": "per_class_accuracy.csv",
+            "table": (["class_index", "class", "support", "correct", "accuracy"], rows),
+        },
+        {"heading": "Confusion matrix on the target", "image": "confusion_matrix.png", "csv": "confusion_matrix.csv"},
+        {
+            "heading": "Calibration on the target",
+            "image": "reliability.png",
+            "csv": "reliability.csv",
+            "text": f"Expected calibration error ({N_BINS} equal-width bins): {100 * ece:.2f}%.",
+        },
+    ]
+    return {"target_accuracy": accuracy, "target_mean_class_accuracy": mean_class, "ece": ece, "ece_bins": N_BINS}
+
+
+def write_history(folder: Path, sections: list, metrics: dict, summary: dict) -> None:
+    history = metrics.get("history") or []
+    if not history:
+        return
+    epochs, columns = history_columns(history)
+    keys = list(columns)
+    write_csv(
+        folder / "history.csv", ["epoch", *keys], [(e, *(columns[k][i] for k in keys)) for i, e in enumerate(epochs)]
+    )
+    selected = metrics.get("epoch")
+    plots.save(plots.history_figure(epochs, columns, selected), folder / "history.png")
+    summary["selection"] = {"rule": metrics.get("selection"), "epoch": selected}
+    sections.append(
+        {
+            "heading": "Selection history",
+            "image": "history.png",
+            "csv": "history.csv",
+            "text": f"selection={metrics.get('selection')} chose epoch {selected}.",
+        }
+    )

@@ -1,0 +1,168 @@
+"""dalearn-analyze on real offline runs (digits, DANN and a Source-Only baseline, a few
+iterations): the files exist, and every number matches an independent computation on the
+features it saved (features.npz) or on the run's own metrics.json."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dalearn.analysis import analyze
+from dalearn.analyze import main
+
+pytestmark = pytest.mark.slow
+
+
+def train_run(tmp_path_factory, method: str) -> Path:
+    from hydra import compose, initialize_config_dir
+    from omegaconf import open_dict
+
+    from dalearn.run.config import CONFIG_DIR
+    from dalearn.run.training import train
+
+    run_dir = tmp_path_factory.mktemp(method)
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(
+            config_name="train",
+            overrides=[
+                "debug=fast",
+                f"method={method}",
+                "trainer.max_epochs=2",
+                "data.iters_per_epoch=10",
+                "data.batch_size=32",
+            ],
+        )
+    with open_dict(cfg):
+        cfg.paths.run_dir = str(run_dir)
+    train(cfg)
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    run, baseline = train_run(tmp_path_factory, "dann"), train_run(tmp_path_factory, "source_only")
+    summary = analyze(run, baseline=baseline, max_per_domain=400, tsne_per_domain=150)
+    return {"run": run, "baseline": baseline, "out": run / "analysis", "summary": summary}
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def numpy_ece(logits: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> float:
+    """ECE written from its definition, bin by bin, independently of dalearn.analysis."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    conf, pred = p.max(axis=1), p.argmax(axis=1)
+    ece = 0.0
+    for m in range(n_bins):
+        lo, hi = m / n_bins, (m + 1) / n_bins
+        inside = (conf > lo) & (conf <= hi) if m else (conf >= lo) & (conf <= hi)
+        if inside.any():
+            ece += inside.mean() * abs((pred[inside] == labels[inside]).mean() - conf[inside].mean())
+    return float(ece)
+
+
+def test_every_file_is_written_and_shown(runs):
+    out = runs["out"]
+    pngs = ["tsne.png", "per_class_accuracy.png", "confusion_matrix.png", "reliability.png", "history.png"]
+    csvs = [
+        "tsne.csv",
+        "domain_gap.csv",
+        "per_class_accuracy.csv",
+        "confusion_matrix.csv",
+        "reliability.csv",
+        "history.csv",
+    ]
+    for name in [*pngs, *csvs, "index.html", "summary.json", "features.npz"]:
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    page = (out / "index.html").read_text()
+    for name in pngs:
+        assert f"src='{name}'" in page
+    assert (out / "tsne.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_accuracy_matches_the_runs_own_evaluation(runs):
+    metrics = json.loads((runs["run"] / "metrics.json").read_text())
+    summary = runs["summary"]
+    assert summary["target_split"] == metrics["tgt_eval_split"] == "target_val"  # val = test here
+    assert summary["target_accuracy"] == pytest.approx(metrics["tgt_acc"], abs=1e-6)
+    assert summary["target_mean_class_accuracy"] == pytest.approx(metrics["tgt_mean_class_acc"], abs=1e-6)
+
+
+def test_per_class_confusion_and_ece_match_numpy_on_the_saved_features(runs):
+    saved = np.load(runs["out"] / "features.npz")
+    logits, labels = saved["target_logits"], saved["target_labels"]
+    assert len(labels) == 539  # every image of the digits' target test split
+    pred = logits.argmax(axis=1)
+    matrix = np.zeros((10, 10), dtype=int)
+    np.add.at(matrix, (labels, pred), 1)
+    rows = read_csv(runs["out"] / "confusion_matrix.csv")
+    assert np.array_equal(np.array([[int(r[str(c)]) for c in range(10)] for r in rows]), matrix)
+    for row in read_csv(runs["out"] / "per_class_accuracy.csv"):
+        c = int(row["class_index"])
+        assert int(row["support"]) == (labels == c).sum()
+        assert float(row["accuracy"]) == pytest.approx((pred[labels == c] == c).mean(), abs=1e-6)
+    assert runs["summary"]["ece"] == pytest.approx(numpy_ece(logits.astype(np.float64), labels), abs=1e-6)
+    bins = read_csv(runs["out"] / "reliability.csv")
+    assert len(bins) == 15 and sum(int(b["count"]) for b in bins) == len(labels)
+
+
+def test_domain_gap_matches_numpy_on_the_saved_features(runs):
+    saved = np.load(runs["out"] / "features.npz")
+    s = saved["source_features"].astype(np.float64)
+    t = saved["target_features"][saved["gap_target_rows"]].astype(np.float64)
+    assert len(s) == 400 and len(t) == 400
+    gap = runs["summary"]["domain_gap"]["run"]
+    assert gap["mmd_linear"] == pytest.approx(np.sum((s.mean(0) - t.mean(0)) ** 2), rel=1e-6)
+    vs, vt = np.maximum(s.var(0), 1e-9), np.maximum(t.var(0), 1e-9)
+    kl = 0.5 * np.sum(np.log(vt / vs) + (vs + (s.mean(0) - t.mean(0)) ** 2) / vt - 1.0)
+    assert gap["klmvn_diag"] == pytest.approx(kl, rel=1e-5)
+    assert -2.0 <= gap["proxy_a_distance"] <= 2.0
+    rows = read_csv(runs["out"] / "domain_gap.csv")
+    assert {r["run"] for r in rows} == {"run", "baseline"}
+    assert {r["metric"] for r in rows} == {"proxy_a_distance", "klmvn_diag", "mmd_linear", "fid"}
+
+
+def test_tsne_and_history_tables(runs):
+    tsne = read_csv(runs["out"] / "tsne.csv")
+    assert {(r["run"], r["domain"]) for r in tsne} == {
+        (w, d) for w in ("this run", "baseline") for d in ("source", "target")
+    }
+    assert sum(r["run"] == "this run" and r["domain"] == "target" for r in tsne) == 150
+    history = read_csv(runs["out"] / "history.csv")
+    metrics = json.loads((runs["run"] / "metrics.json").read_text())
+    assert [int(r["epoch"]) for r in history] == [h["epoch"] for h in metrics["history"]]
+    assert float(history[-1]["val/tgt_acc"]) == pytest.approx(metrics["history"][-1]["val/tgt_acc"])
+
+
+def test_cli_on_a_checkpoint_logs_progress_and_is_reproducible(runs, tmp_path, capsys):
+    out = tmp_path / "from_ckpt"
+    code = main(
+        [
+            str(runs["run"] / "checkpoints" / "best.ckpt"),
+            "--out",
+            str(out),
+            "--max-per-domain",
+            "400",
+            "--tsne-per-domain",
+            "150",
+        ]
+    )
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "[dalearn] dalearn-analyze: 100% (4/4 steps" in err and "run: target features" in err
+    again, first = np.load(out / "features.npz"), np.load(runs["out"] / "features.npz")
+    assert np.array_equal(again["tsne_source"], first["tsne_source"])  # fixed seed: same subsample, same map
+    assert np.array_equal(again["source_index"], first["source_index"])
+
+
+def test_cli_names_a_missing_run(tmp_path, capsys):
+    assert main([str(tmp_path / "no_run")]) == 2
+    assert f"{tmp_path / 'no_run'} does not exist" in capsys.readouterr().err
