@@ -3,23 +3,21 @@ up-to-date caches, writes elsewhere with --cache-dir, and fails clearly on a mis
 
 from __future__ import annotations
 
-import logging
-
+from dalearn.data.benchmarks import benchmark_domain
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
 from dalearn.data.cache import CachedImageList
-from dalearn.data.benchmarks import benchmark_domain
 from dalearn.data.cli import main
 
 
-def test_cache_command_builds_then_reports_up_to_date(tmp_path, capsys, caplog):
+def test_cache_command_builds_then_reports_up_to_date(tmp_path, capsys):
     root = make_fake_tree("office31", tmp_path / "office31", images_per_class=2, num_classes=3, size=(50, 40))
-    with caplog.at_level(logging.INFO, logger="dalearn"):
-        assert main(["cache", "office31", "--root", str(root), "--side", "48"]) == 0
-    out = capsys.readouterr().out
+    assert main(["cache", "office31", "--root", str(root), "--side", "48"]) == 0
+    captured = capsys.readouterr()
+    out = captured.out
     for key in ("A", "D", "W"):
         assert f"{key} all: 6 images" in out
     assert out.count("built in") == 3 and "data.cache=auto" in out
-    assert any("cache amazon.txt: 100% (6/6 images" in record.getMessage() for record in caplog.records)
+    assert "[dalearn] cache amazon.txt: 100% (6/6 images" in captured.err
     assert len(list((root / ".dalearn-cache").glob("*.dlcache"))) == 3
     cached = benchmark_domain("office31", root, domain="W", cache="auto", cache_side=48)
     assert isinstance(cached, CachedImageList) and not cached.entry.built
