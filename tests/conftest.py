@@ -37,3 +37,21 @@ def train_cfg(tmp_path):
         return compose_train([*extra, *overrides], tmp_path / name)
 
     return make
+
+
+def stage_one(cfg, train_cfg) -> list[str]:
+    """A method that adapts a trained model (a ``source_ckpt`` key, e.g. SHOT's source-free
+    stage) gets one: the stage-1 method its default ``source_ckpt`` path names is trained
+    first, and its run directory is passed on."""
+    import re
+
+    from omegaconf import OmegaConf
+
+    raw = OmegaConf.to_container(cfg.method, resolve=False).get("source_ckpt")
+    if not raw:
+        return []
+    first = train_cfg([f"method={re.search(r'}/([^/$]+)/seed', raw).group(1)}"], name="stage1")
+    from dalearn.run.training import train
+
+    train(first)
+    return [f"method.source_ckpt={first.paths.run_dir}"]

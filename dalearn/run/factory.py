@@ -47,11 +47,13 @@ def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
 
 
 def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
-    """The configured method on the configured backbone."""
+    """The configured method on the configured backbone, named as its config (``method.name``:
+    a combination such as ``cdan_mcc`` is a CDAN module, recorded under its own name)."""
     backbone = build(cfg.backbone)
     method = OmegaConf.to_container(cfg.method, resolve=True)
     method.pop("name", None)
     model = build(method, backbone=backbone, num_classes=num_classes, optim=resolve_optim(cfg))
+    model.name = str(cfg.method.name)
     model.use_validators(validator_names(cfg))
     if cfg.get("channels_last"):
         model = model.to(memory_format=torch.channels_last)

@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from dalearn.run.config import CONFIG_DIR
 from dalearn.run.factory import build_model
+from tests.conftest import stage_one
 
 GROUPS = ["method", "data", "backbone", "optim", "trainer", "logger", "callbacks", "selection", "debug", "experiment", "benchmark"]
 
@@ -55,6 +56,7 @@ def test_option_composes_and_resolves(train_cfg, group, option):
 @pytest.mark.parametrize("method", options("method"))
 def test_every_method_builds_on_the_offline_default(train_cfg, method):
     cfg = train_cfg([f"method={method}"])
+    cfg = train_cfg([f"method={method}", *stage_one(cfg, train_cfg)])
     model = build_model(cfg, num_classes=10)
     assert model.name == method
 

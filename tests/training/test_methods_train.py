@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 from dalearn.nn import warm_start_coefficient
 from dalearn.run.config import CONFIG_DIR
 from dalearn.run.factory import build_model
 from dalearn.run.training import train
+from tests.conftest import stage_one
 
 def method_configs() -> list[str]:
     """Every method config shipped in conf/method/: a new method is tested without editing a list."""
@@ -29,18 +28,6 @@ VARIANTS = [
     ("cdan", ["method.randomized=true", "method.randomized_dim=128"]),
 ]
 METHODS = [(name, []) for name in method_configs()] + VARIANTS
-
-
-def stage_one(cfg, train_cfg) -> list[str]:
-    """A method that adapts a trained model (a ``source_ckpt`` key, e.g. SHOT's source-free
-    stage) gets one: the stage-1 method its default ``source_ckpt`` path names is trained
-    first, and its run directory is passed on."""
-    raw = OmegaConf.to_container(cfg.method, resolve=False).get("source_ckpt")
-    if not raw:
-        return []
-    first = train_cfg([f"method={re.search(r'}/([^/$]+)/seed', raw).group(1)}"], name="stage1")
-    train(first)
-    return [f"method.source_ckpt={first.paths.run_dir}"]
 
 
 def logged(run_dir: Path, key: str) -> list[tuple[int, float]]:
