@@ -72,3 +72,8 @@ def gather_rows(chunks: list[torch.Tensor], indices: torch.Tensor, dtype: torch.
     if out is None:
         raise ValueError("gather_rows needs at least one index")
     return out
+
+
+def common_dtype(chunks: list[torch.Tensor]) -> torch.dtype:
+    """float64 if any chunk is float64, else float32."""
+    return torch.float64 if any(c.dtype == torch.float64 for c in chunks) else torch.float32

@@ -1,0 +1,208 @@
+r"""Gaussian kernels of a bandwidth ladder from the fewest ``exp`` passes.
+
+For rates c = 1/(2σ²), the kernel at rate 2c is the square of the kernel at rate c:
+
+    exp(−2c·d) = exp(−c·d)²,   so for σ²_max/2^k:   K_k = K_0^(2^k) = (…(K_0²)²…)²  (k squarings).
+
+A ×2 ladder σ² ∈ {s, 2s, 4s, …} therefore needs ONE exp — of the widest kernel — and one
+in-place squaring per further kernel, instead of one exp (and its temporaries) per kernel.
+A general ladder is split into *chains*: bandwidths whose rates differ by exact powers of
+two (same binary mantissa of c, so that c·2^k is exact) share a chain and one exp; each
+other mantissa starts its own chain. A ×4 ladder is one chain with two squarings per step;
+a ×1.5 ladder has one chain per kernel (no saving, no loss).
+
+Precision. Squaring doubles a relative error, so K_k carries 2^k times the rounding error
+of K_0's exp plus one rounding per squaring, ≲ (2^(k+1)) · eps in total — against one
+rounding of a direct exp. The argument's own rounding (c·d) is amplified identically in both
+ways (exp(−2^k c d) is as sensitive to d as K_0^(2^k)). With float64 blocks (eps ≈ 1.1e−16)
+that is negligible for any practical ladder. With float32 blocks (eps ≈ 6e−8) ``max_squarings``
+caps a chain at ``FLOAT32_MAX_SQUARINGS`` = 4 (K_0^16: ≲ 2e−6 per entry, random in sign, so
+the block sums — over millions of entries — stay within a few 1e−8 of the direct exps);
+a longer float32 ladder starts a new chain with a fresh exp after 4 squarings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import torch
+
+FLOAT32_MAX_SQUARINGS = 4
+
+
+@dataclass(frozen=True)
+class ExpChain:
+    """One exp and its squarings: member m is exp(−rate·2^(Σ squarings[:m+1])·d).
+
+    ``squarings[0]`` is 0 (the exp itself); ``squarings[m]`` is the number of squarings from
+    member m−1 to member m (0 for a repeated bandwidth).
+    """
+
+    rate: float
+    squarings: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.squarings)
+
+
+def plan_exp_chains(sigma_squares: Sequence[float], max_squarings: Optional[int] = None) -> tuple[ExpChain, ...]:
+    """The fewest chains that produce exp(−d/(2σ²)) for every σ² of ``sigma_squares``.
+
+    Rates c = 1/(2σ²) with the same mantissa (``math.frexp``) differ by a power of two and
+    join one chain, widest bandwidth first; ``max_squarings`` caps the squarings from a
+    chain's exp to its last member (a new chain starts beyond it).
+    """
+    if not sigma_squares:
+        raise ValueError("plan_exp_chains needs at least one bandwidth")
+    groups: dict[float, list[int]] = {}
+    for sigma_square in sigma_squares:
+        if not sigma_square > 0:
+            raise ValueError(f"every σ² must be positive, got {sigma_square}")
+        mantissa, exponent = math.frexp(1.0 / (2.0 * float(sigma_square)))
+        groups.setdefault(mantissa, []).append(exponent)
+    chains = []
+    for mantissa, exponents in groups.items():
+        exponents.sort()
+        start = previous = exponents[0]
+        steps = [0]
+        for exponent in exponents[1:]:
+            if max_squarings is not None and exponent - start > max_squarings:
+                chains.append(ExpChain(math.ldexp(mantissa, start), tuple(steps)))
+                start, steps = exponent, [0]
+            else:
+                steps.append(exponent - previous)
+            previous = exponent
+        chains.append(ExpChain(math.ldexp(mantissa, start), tuple(steps)))
+    return tuple(chains)
+
+
+def chains_for(sigma_squares: Sequence[float], dtype: torch.dtype) -> tuple[ExpChain, ...]:
+    """:func:`plan_exp_chains` with the squaring cap of ``dtype`` (none for float64)."""
+    return plan_exp_chains(sigma_squares, None if dtype == torch.float64 else FLOAT32_MAX_SQUARINGS)
+
+
+def negative_scaled_distances(
+    a: torch.Tensor,
+    b: Optional[torch.Tensor],
+    sq_a: torch.Tensor,
+    sq_b: Optional[torch.Tensor],
+    scale: float,
+    out: torch.Tensor,
+) -> torch.Tensor:
+    """``out`` ← −scale · max(‖a_i − b_j‖², 0), from one GEMM and two in-place passes.
+
+    ‖a_i − b_j‖² = ‖a_i‖² + ‖b_j‖² − 2 a_i·b_j; ``b=None`` is the block against itself, whose
+    diagonal is set to exactly 0 (so the kernel there is exactly 1). ``sq_a``, ``sq_b`` are
+    the rows' squared norms.
+    """
+    same = b is None
+    if same:
+        b, sq_b = a, sq_a
+    torch.addmm(sq_b.unsqueeze(0), a, b.T, beta=-scale, alpha=2.0 * scale, out=out)
+    out.add_(sq_a.unsqueeze(1), alpha=-scale)
+    out.clamp_max_(0.0)
+    if same:
+        out.diagonal().zero_()
+    return out
+
+
+def _row_sums(kernel: torch.Tensor) -> torch.Tensor:
+    """Σ of a kernel block: row sums in the block's dtype, then float64."""
+    return kernel.sum(dim=1).to(torch.float64).sum()
+
+
+def chain_sum(exp_block: torch.Tensor, chain: ExpChain) -> torch.Tensor:
+    """Σ over the block of every member of ``chain`` (float64), given exp(−rate·d) in
+    ``exp_block``, which is squared in place along the way."""
+    total = torch.zeros((), dtype=torch.float64, device=exp_block.device)
+    for squarings in chain.squarings:
+        for _ in range(squarings):
+            exp_block.mul_(exp_block)
+        total += _row_sums(exp_block)
+    return total
+
+
+def chain_accumulate(exp_block: torch.Tensor, chain: ExpChain, into: torch.Tensor) -> torch.Tensor:
+    """Add every member of ``chain`` into ``into``, given exp(−rate·d) in ``exp_block``, which
+    is squared in place along the way. Returns ``into``."""
+    for squarings in chain.squarings:
+        for _ in range(squarings):
+            exp_block.mul_(exp_block)
+        into.add_(exp_block)
+    return into
+
+
+class BlockWorkspace:
+    """Reusable (rows × cols) buffers of one dtype for the kernel blocks (no allocation per
+    block pair: a fresh 16 MiB tensor per block would page-fault on every use)."""
+
+    def __init__(self, block_size: int, dtype: torch.dtype, device: torch.device) -> None:
+        self.capacity = block_size * block_size
+        self.dtype = dtype
+        self.device = device
+        self._free: list[torch.Tensor] = []
+        self._lent: dict[int, torch.Tensor] = {}
+
+    def take(self, rows: int, cols: int) -> torch.Tensor:
+        """A (rows, cols) view of a free buffer (uninitialised)."""
+        flat = self._free.pop() if self._free else torch.empty(self.capacity, dtype=self.dtype, device=self.device)
+        self._lent[flat.data_ptr()] = flat
+        return flat[: rows * cols].view(rows, cols)
+
+    def give(self, block: torch.Tensor) -> None:
+        """Return a view obtained from :meth:`take`."""
+        self._free.append(self._lent.pop(block.data_ptr()))
+
+
+def layer_kernel_sum(
+    a: torch.Tensor,
+    b: Optional[torch.Tensor],
+    sq_a: torch.Tensor,
+    sq_b: Optional[torch.Tensor],
+    chains: Sequence[ExpChain],
+    workspace: BlockWorkspace,
+) -> torch.Tensor:
+    """Σ_{i,j} Σ_u exp(−‖a_i − b_j‖²/(2σ²_u)) over one block pair (float64): the sum of the
+    *summed* kernels (divide by U for the mean kernel)."""
+    rows, cols = a.size(0), (a if b is None else b).size(0)
+    if len(chains) == 1:
+        block = workspace.take(rows, cols)
+        negative_scaled_distances(a, b, sq_a, sq_b, chains[0].rate, block).exp_()
+        total = chain_sum(block, chains[0])
+        workspace.give(block)
+        return total
+    distances = negative_scaled_distances(a, b, sq_a, sq_b, 1.0, workspace.take(rows, cols))
+    work = workspace.take(rows, cols)
+    total = torch.zeros((), dtype=torch.float64, device=a.device)
+    for chain in chains:
+        total += chain_sum(torch.mul(distances, chain.rate, out=work).exp_(), chain)
+    workspace.give(work)
+    workspace.give(distances)
+    return total
+
+
+def layer_kernel(
+    a: torch.Tensor,
+    b: Optional[torch.Tensor],
+    sq_a: torch.Tensor,
+    sq_b: Optional[torch.Tensor],
+    chains: Sequence[ExpChain],
+    workspace: BlockWorkspace,
+) -> torch.Tensor:
+    """The mean kernel (1/U) Σ_u exp(−‖a_i − b_j‖²/(2σ²_u)) of one block pair, in a
+    workspace buffer that the caller gives back."""
+    rows, cols = a.size(0), (a if b is None else b).size(0)
+    num_kernels = sum(len(chain) for chain in chains)
+    if len(chains) == 1 and num_kernels == 1:
+        block = workspace.take(rows, cols)
+        return negative_scaled_distances(a, b, sq_a, sq_b, chains[0].rate, block).exp_()
+    distances = negative_scaled_distances(a, b, sq_a, sq_b, 1.0, workspace.take(rows, cols))
+    work = workspace.take(rows, cols)
+    mean = workspace.take(rows, cols).zero_()
+    for chain in chains:
+        chain_accumulate(torch.mul(distances, chain.rate, out=work).exp_(), chain, mean)
+    workspace.give(work)
+    workspace.give(distances)
+    return mean.mul_(1.0 / num_kernels)
