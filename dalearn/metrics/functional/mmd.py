@@ -68,9 +68,24 @@ def check_estimator(estimator: str) -> str:
     return _check_estimator(estimator, reference=False)
 
 
-def _prepare(block: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """A row block and its rows' squared norms."""
-    return block, block.mul(block).sum(dim=1)
+class _PreparedBlocks:
+    """Row blocks of every layer of one domain, materialised (cast and shifted) into reused
+    buffers, with their rows' squared norms."""
+
+    def __init__(self, layers: Sequence[RowBlocks]) -> None:
+        self.layers = layers
+        self.buffers = [layer.buffer() for layer in layers]
+        self.squares = [torch.empty_like(buffer) for buffer in self.buffers]
+
+    def __len__(self) -> int:
+        return len(self.layers[0])
+
+    def __getitem__(self, index: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        prepared = []
+        for layer, buffer, squares in zip(self.layers, self.buffers, self.squares):
+            rows = layer.block(index, buffer)
+            prepared.append((rows, torch.mul(rows, rows, out=squares[: rows.size(0)]).sum(dim=1)))
+        return prepared
 
 
 def _joint_block_sum(
@@ -111,18 +126,17 @@ def kernel_sum(
     device = first.chunks[0].device
     workspace = BlockWorkspace(first.block_size, first.dtype, device)
     total = torch.zeros((), dtype=torch.float64, device=device)
-    n_a = len(first)
-    for i in range(n_a):
-        a = [_prepare(layer[i]) for layer in blocks_a]
+    rows_a = _PreparedBlocks(blocks_a)
+    rows_b = _PreparedBlocks(blocks_a if blocks_b is None else blocks_b)
+    for i in range(len(rows_a)):
+        a = rows_a[i]
         if blocks_b is None:
             total += _joint_block_sum(a, None, chains, num_kernels, workspace)
-            for j in range(i + 1, n_a):
-                b = [_prepare(layer[j]) for layer in blocks_a]
-                total += 2.0 * _joint_block_sum(a, b, chains, num_kernels, workspace)
+            for j in range(i + 1, len(rows_b)):
+                total += 2.0 * _joint_block_sum(a, rows_b[j], chains, num_kernels, workspace)
         else:
-            for j in range(len(blocks_b[0])):
-                b = [_prepare(layer[j]) for layer in blocks_b]
-                total += _joint_block_sum(a, b, chains, num_kernels, workspace)
+            for j in range(len(rows_b)):
+                total += _joint_block_sum(a, rows_b[j], chains, num_kernels, workspace)
     return total
 
 
