@@ -20,6 +20,6 @@ def check_float64_squares(name: str, largest: float, what: str) -> None:
     """
     if not math.isfinite(largest):
         raise ValueError(
-            f"{name} holds values too large for float64 sums: their {what} overflow to inf. "
+            f"the values of {name} are too large for float64 sums: their {what} overflow to inf. "
             "Rescale the features (e.g. divide them by their largest absolute value) before passing them"
         )

@@ -18,8 +18,8 @@ class ProxyADistance(PairedRowsMetric):
     The rows are stored (``dist_reduce_fx="cat"``; :mod:`dalearn.metrics._paired_rows`);
     ``compute()`` splits each domain into a training and a held-out part (``test_fraction``,
     a content-hash order seeded by ``seed``: the same split whatever the update order or the
-    number of processes), fits the classifier (``C``, ``max_iter``, ``tol``) on standardised features and measures ε on the
-    held-out rows. Details: :mod:`dalearn.metrics.functional.proxy_a_distance`.
+    number of processes), fits the classifier (``C``, ``max_iter``, ``tol``) on standardised
+    features and measures ε on the held-out rows. Details: :mod:`dalearn.metrics.functional.proxy_a_distance`.
 
     Values: ≈ 0 for indistinguishable domains, 2 for linearly separable ones.
 

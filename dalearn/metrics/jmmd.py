@@ -31,7 +31,7 @@ class JointMaximumMeanDiscrepancy(PairedRowsMetric):
     :mod:`dalearn.losses.mmd_estimators`). Rows are stored and the value is computed at
     ``compute()`` over all of them, blockwise: accumulated = one-shot, DDP = single process.
 
-    Seed API (seeds/001 ``JointMaximumMeanDiscrepancyLoss``): ``update(source_features,
+    Original API (the ``JointMaximumMeanDiscrepancyLoss`` this replaces): ``update(source_features,
     target_features)`` with one tensor per layer; one Gaussian per layer with a median
     bandwidth by default. Difference: the number of layers is a constructor argument
     (``num_layers``, default 2 as in JAN: features and predictions) because torchmetrics

@@ -31,15 +31,17 @@ class MaximumMeanDiscrepancy(PairedRowsMetric):
     (:mod:`dalearn.losses.mmd_estimators`), detailed in :mod:`dalearn.metrics.functional.mmd`.
     **Default changed**: the default was ``'biased'`` before the losses and the metrics shared
     one vocabulary; pass ``estimator="biased"`` for the former default's value (unchanged).
-    ``update`` stores rows (``dist_reduce_fx="cat"``; :mod:`dalearn.metrics._paired_rows`); ``compute`` evaluates the estimator on all rows at once, block
-    by block, so the value is the one-shot value on the concatenated data: two updates of 64
-    rows give what one update of 128 rows gives, and the value under DDP equals the
-    single-process value on the same rows (the bandwidth subsample and the linear pairing
-    depend on the multiset of rows only). Memory during ``compute`` is the stored rows plus
-    O(``block_size``²).
 
-    Seed API (seeds/001 ``MaximumMeanDiscrepancyLoss``): ``num_kernels``, ``update(source,
-    target)``, ``compute()``. Differences, fixed here: a true Gaussian on the squared
+    ``update`` stores rows (``dist_reduce_fx="cat"``; :mod:`dalearn.metrics._paired_rows`);
+    ``compute`` evaluates the estimator on all rows at once, block by block (one exp per
+    block pair for the ×2 ladder: :mod:`dalearn.metrics.functional.exp_ladder`), so the
+    value is the one-shot value on the concatenated data: two updates of 64 rows give what
+    one update of 128 rows gives, and the value under DDP equals the single-process value on
+    the same rows (the bandwidth subsample and the linear pairing depend on the multiset of
+    rows only). Memory during ``compute`` is the stored rows plus O(``block_size``²).
+
+    Original API (``MaximumMeanDiscrepancyLoss``, which this replaces): ``num_kernels``,
+    ``update(source, target)``, ``compute()``. Differences, fixed here: a true Gaussian on the squared
     Euclidean distance (the seed used exp(−γ·smoothed L1)), the median rather than the mean
     as base, and one dataset-level bandwidth instead of one per batch.
 

@@ -1,5 +1,5 @@
 """Independent NumPy derivations of the loss math (float64), written from
-/work/shared/reference/methods.md with explicit loops where the torch code vectorises, so
+the cited papers with explicit loops where the torch code vectorises, so
 that the tests compare two different computations of one formula."""
 
 from __future__ import annotations

@@ -54,7 +54,13 @@ from dalearn.metrics.functional.exp_ladder import (
 )
 from dalearn.nn.kernels import gaussian_kernel_from_distances
 
-__all__ = ["DEFAULT_ESTIMATOR", "ESTIMATORS", "check_estimator", "joint_maximum_mean_discrepancy", "maximum_mean_discrepancy"]
+__all__ = [
+    "DEFAULT_ESTIMATOR",
+    "ESTIMATORS",
+    "check_estimator",
+    "joint_maximum_mean_discrepancy",
+    "maximum_mean_discrepancy",
+]
 
 DEFAULT_BLOCK_SIZE = 2048
 DEFAULT_MEDIAN_ROWS = 4096
