@@ -6,10 +6,11 @@ For rates c = 1/(2σ²), the kernel at rate 2c is the square of the kernel at ra
 
 A ×2 ladder σ² ∈ {s, 2s, 4s, …} therefore needs ONE exp — of the widest kernel — and one
 in-place squaring per further kernel, instead of one exp (and its temporaries) per kernel.
-A general ladder is split into *chains*: bandwidths whose rates differ by exact powers of
-two (same binary mantissa of c, so that c·2^k is exact) share a chain and one exp; each
-other mantissa starts its own chain. A ×4 ladder is one chain with two squarings per step;
-a ×1.5 ladder has one chain per kernel (no saving, no loss).
+A general ladder is split into *chains*: bandwidths whose rates differ by a power of two
+(to a relative 1e−12, far below float32 resolution, so that base·√2^u ladders pair up)
+share a chain and one exp; every other ratio starts its own chain. A ×4 ladder is one chain
+with two squarings per step, a ×√2 ladder two chains, a ×1.5 ladder one chain per kernel
+(no saving, no loss).
 
 Precision. Squaring doubles a relative error, so K_k carries 2^k times the rounding error
 of K_0's exp plus one rounding per squaring, ≲ (2^(k+1)) · eps in total — against one
@@ -34,6 +35,7 @@ from typing import Optional, Sequence
 import torch
 
 FLOAT32_MAX_SQUARINGS = 4
+POWER_OF_TWO_TOLERANCE = 1e-12
 LOG2_E = 1.0 / math.log(2.0)
 
 
@@ -55,31 +57,39 @@ class ExpChain:
 def plan_exp_chains(sigma_squares: Sequence[float], max_squarings: Optional[int] = None) -> tuple[ExpChain, ...]:
     """The fewest chains that produce exp(−d/(2σ²)) for every σ² of ``sigma_squares``.
 
-    Rates c = 1/(2σ²) with the same mantissa (``math.frexp``) differ by a power of two and
-    join one chain, widest bandwidth first; ``max_squarings`` caps the squarings from a
-    chain's exp to its last member (a new chain starts beyond it).
+    Rates c = 1/(2σ²) whose ratio is a power of two (to ``POWER_OF_TWO_TOLERANCE``, so that a
+    ladder computed as base·√2^u still pairs up) join one chain, widest bandwidth first; its
+    exp uses that widest member's exact rate. ``max_squarings`` caps the squarings from a
+    chain's exp to its last member (a new chain, with a fresh exp, starts beyond it).
     """
     if not sigma_squares:
         raise ValueError("plan_exp_chains needs at least one bandwidth")
-    groups: dict[float, list[int]] = {}
+    groups: list[list[tuple[int, float]]] = []
     for sigma_square in sigma_squares:
         if not sigma_square > 0:
             raise ValueError(f"every σ² must be positive, got {sigma_square}")
-        mantissa, exponent = math.frexp(1.0 / (2.0 * float(sigma_square)))
-        groups.setdefault(mantissa, []).append(exponent)
+        rate = 1.0 / (2.0 * float(sigma_square))
+        for group in groups:
+            ratio = rate / group[0][1]
+            power = round(math.log2(ratio))
+            if abs(ratio - 2.0**power) <= POWER_OF_TWO_TOLERANCE * 2.0**power:
+                group.append((power, rate))
+                break
+        else:
+            groups.append([(0, rate)])
     chains = []
-    for mantissa, exponents in groups.items():
-        exponents.sort()
-        start = previous = exponents[0]
-        steps = [0]
-        for exponent in exponents[1:]:
-            if max_squarings is not None and exponent - start > max_squarings:
-                chains.append(ExpChain(math.ldexp(mantissa, start), tuple(steps)))
-                start, steps = exponent, [0]
+    for group in groups:
+        group.sort()
+        start, rate = group[0]
+        previous, steps = start, [0]
+        for power, member_rate in group[1:]:
+            if max_squarings is not None and power - start > max_squarings:
+                chains.append(ExpChain(rate, tuple(steps)))
+                start, rate, steps = power, member_rate, [0]
             else:
-                steps.append(exponent - previous)
-            previous = exponent
-        chains.append(ExpChain(math.ldexp(mantissa, start), tuple(steps)))
+                steps.append(power - previous)
+            previous = power
+        chains.append(ExpChain(rate, tuple(steps)))
     return tuple(chains)
 
 
