@@ -13,7 +13,12 @@ from metrics_reference import joint_mmd, sq_dists
 import dalearn.metrics.functional.exp_ladder as exp_ladder
 from dalearn.metrics import maximum_mean_discrepancy
 from dalearn.metrics.functional.bandwidth import kernel_ladder
-from dalearn.metrics.functional.exp_ladder import BlockWorkspace, layer_kernel, layer_kernel_sum, plan_exp_chains
+from dalearn.metrics.functional.exp_ladder import (
+    BlockWorkspace,
+    layer_kernel,
+    layer_kernel_sum,
+    plan_exp_chains,
+)
 from dalearn.nn.kernels import gaussian_kernel_from_distances, squared_euclidean_distances
 
 
@@ -54,6 +59,11 @@ def test_repeated_bandwidths_and_the_squaring_cap():
         plan_exp_chains([1.0, 0.0])
 
 
+def _factors(a, b, chains):
+    """(rows, squared norms) of two row blocks."""
+    return (a, (a * a).sum(1)), (b, (b * b).sum(1))
+
+
 def _numpy_kernel_sums(a, b, sigmas):
     d = sq_dists(a, b)
     return [float(np.exp(-d / (2.0 * s)).sum()) for s in sigmas]
@@ -66,11 +76,11 @@ def test_block_kernel_sum_matches_numpy_in_float64(num_kernels, kernel_mul, symm
     sigmas = kernel_ladder(9.0, num_kernels, kernel_mul)
     chains = plan_exp_chains(sigmas)
     workspace = BlockWorkspace(64, torch.float64, a.device)
-    other, sq_other = (None, None) if symmetric else (b, (b * b).sum(1))
-    total = layer_kernel_sum(a, other, (a * a).sum(1), sq_other, chains, workspace).item()
+    left, right = _factors(a, a if symmetric else b, chains)
+    total = layer_kernel_sum(left, right, symmetric, chains, workspace).item()
     expected = sum(_numpy_kernel_sums(a.numpy(), (a if symmetric else b).numpy(), sigmas))
     assert total == pytest.approx(expected, rel=1e-12)
-    mean = layer_kernel(a, other, (a * a).sum(1), sq_other, chains, workspace)
+    mean = layer_kernel(left, right, symmetric, chains, workspace)
     expected_mean = np.mean(
         [np.exp(-sq_dists(a.numpy(), (a if symmetric else b).numpy()) / (2.0 * s)) for s in sigmas], axis=0
     )
@@ -83,20 +93,21 @@ def test_float32_squaring_chain_stays_within_1e6_of_direct_exps_and_of_float64()
     """K^16 from four squarings carries ≲ 2^5 roundings per entry, random in sign: block sums
     over 512² entries stay within 1e-6 of both float32 direct exps and the float64 truth."""
     a, b = _rows(512, 64, 2, torch.float32), _rows(512, 64, 3, torch.float32) + 0.1
-    sq_a, sq_b = (a * a).sum(1), (b * b).sum(1)
     sigmas = kernel_ladder(128.0, 5, 2.0)
     workspace = BlockWorkspace(512, torch.float32, a.device)
     chain_sums = []
     for sigma_square in sigmas:
         single = plan_exp_chains([sigma_square])
-        chain_sums.append(layer_kernel_sum(a, b, sq_a, sq_b, single, workspace).item())
-    ladder_total = layer_kernel_sum(a, b, sq_a, sq_b, plan_exp_chains(sigmas), workspace).item()
+        chain_sums.append(layer_kernel_sum(*_factors(a, b, single), False, single, workspace).item())
+    ladder = plan_exp_chains(sigmas)
+    ladder_total = layer_kernel_sum(*_factors(a, b, ladder), False, ladder, workspace).item()
     truth = sum(_numpy_kernel_sums(a.double().numpy(), b.double().numpy(), sigmas))
     assert ladder_total == pytest.approx(sum(chain_sums), rel=1e-6)
     assert ladder_total == pytest.approx(truth, rel=1e-6)
-    smallest = plan_exp_chains(sigmas)[0]
     block = workspace.take(512, 512)
-    exp_ladder.negative_scaled_distances(a, b, sq_a, sq_b, smallest.rate * exp_ladder.LOG2_E, block).exp2_()
+    (a_rows, sq_a), (b_rows, sq_b) = _factors(a, b, ladder)
+    scale = exp_ladder.distance_scale(ladder)
+    exp_ladder.negative_scaled_distances(a_rows, sq_a, b_rows, sq_b, scale, False, block).exp2_()
     for _ in range(4):
         block.mul_(block)
     direct = torch.exp(-torch.from_numpy(sq_dists(a.double().numpy(), b.double().numpy())) / (2.0 * min(sigmas)))

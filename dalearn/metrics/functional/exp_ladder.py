@@ -98,23 +98,28 @@ def chains_for(sigma_squares: Sequence[float], dtype: torch.dtype) -> tuple[ExpC
     return plan_exp_chains(sigma_squares, None if dtype == torch.float64 else FLOAT32_MAX_SQUARINGS)
 
 
+def distance_scale(chains: Sequence[ExpChain]) -> float:
+    """The factor the distance GEMM applies: the base-2 rate of a single chain (so that its
+    exp2 runs in place on the GEMM's output), else 1 (each chain then scales a copy)."""
+    return chains[0].rate * LOG2_E if len(chains) == 1 else 1.0
+
+
 def negative_scaled_distances(
     a: torch.Tensor,
-    b: Optional[torch.Tensor],
     sq_a: torch.Tensor,
-    sq_b: Optional[torch.Tensor],
+    b: torch.Tensor,
+    sq_b: torch.Tensor,
     scale: float,
+    same: bool,
     out: torch.Tensor,
 ) -> torch.Tensor:
-    """``out`` ← −scale · max(‖a_i − b_j‖², 0), from one GEMM and three in-place passes.
+    """``out`` ← −scale · max(‖a_i − b_j‖², 0) = −scale · (‖a_i‖² + ‖b_j‖² − 2 a_i·b_j), from
+    ONE GEMM (the scale applied by the GEMM itself) and three in-place passes.
 
-    ‖a_i − b_j‖² = ‖a_i‖² + ‖b_j‖² − 2 a_i·b_j; ``b=None`` is the block against itself, whose
-    diagonal is set to exactly 0 (so the kernel there is exactly 1). ``sq_a``, ``sq_b`` are
-    the rows' squared norms.
+    ``sq_a``, ``sq_b`` are the rows' squared norms; ``same``: ``b`` is ``a`` (a block against
+    itself), whose diagonal is set to exactly 0 (so the kernel there is exactly 1). The clamp
+    undoes rounding that makes a distance slightly negative.
     """
-    same = b is None
-    if same:
-        b, sq_b = a, sq_a
     torch.addmm(out, a, b.T, beta=0.0, alpha=2.0 * scale, out=out)
     out.add_(sq_b.unsqueeze(0), alpha=-scale)
     out.add_(sq_a.unsqueeze(1), alpha=-scale)
@@ -172,53 +177,47 @@ class BlockWorkspace:
         self._free.append(self._lent.pop(block.data_ptr()))
 
 
-def layer_kernel_sum(
-    a: torch.Tensor,
-    b: Optional[torch.Tensor],
-    sq_a: torch.Tensor,
-    sq_b: Optional[torch.Tensor],
-    chains: Sequence[ExpChain],
-    workspace: BlockWorkspace,
-) -> torch.Tensor:
-    """Σ_{i,j} Σ_u exp(−‖a_i − b_j‖²/(2σ²_u)) over one block pair (float64): the sum of the
-    *summed* kernels (divide by U for the mean kernel)."""
-    rows, cols = a.size(0), (a if b is None else b).size(0)
+Rows = tuple[torch.Tensor, torch.Tensor]
+
+
+def _exp_of_chains(left: Rows, right: Rows, same: bool, chains: Sequence[ExpChain], workspace: BlockWorkspace):
+    """Yield (exp(−rate·d) block, chain) for every chain, from (rows, squared norms) of the
+    two blocks. Blocks are workspace buffers, reused."""
+    rows, cols = left[0].size(0), right[0].size(0)
+    out = workspace.take(rows, cols)
+    distances = negative_scaled_distances(*left, *right, distance_scale(chains), same, out)
     if len(chains) == 1:
-        block = workspace.take(rows, cols)
-        negative_scaled_distances(a, b, sq_a, sq_b, chains[0].rate * LOG2_E, block).exp2_()
-        total = chain_sum(block, chains[0])
-        workspace.give(block)
-        return total
-    distances = negative_scaled_distances(a, b, sq_a, sq_b, 1.0, workspace.take(rows, cols))
+        yield distances.exp2_(), chains[0]
+        workspace.give(distances)
+        return
     work = workspace.take(rows, cols)
-    total = torch.zeros((), dtype=torch.float64, device=a.device)
     for chain in chains:
-        total += chain_sum(torch.mul(distances, chain.rate * LOG2_E, out=work).exp2_(), chain)
+        yield torch.mul(distances, chain.rate * LOG2_E, out=work).exp2_(), chain
     workspace.give(work)
     workspace.give(distances)
+
+
+def layer_kernel_sum(
+    left: Rows, right: Rows, same: bool, chains: Sequence[ExpChain], workspace: BlockWorkspace
+) -> torch.Tensor:
+    """Σ_{i,j} Σ_u exp(−‖a_i − b_j‖²/(2σ²_u)) over one block pair (float64), from (rows,
+    squared norms) of both blocks: the sum of the *summed* kernels (÷ U for the mean kernel)."""
+    total = torch.zeros((), dtype=torch.float64, device=left[0].device)
+    for block, chain in _exp_of_chains(left, right, same, chains, workspace):
+        total += chain_sum(block, chain)
     return total
 
 
 def layer_kernel(
-    a: torch.Tensor,
-    b: Optional[torch.Tensor],
-    sq_a: torch.Tensor,
-    sq_b: Optional[torch.Tensor],
-    chains: Sequence[ExpChain],
-    workspace: BlockWorkspace,
+    left: Rows, right: Rows, same: bool, chains: Sequence[ExpChain], workspace: BlockWorkspace
 ) -> torch.Tensor:
     """The mean kernel (1/U) Σ_u exp(−‖a_i − b_j‖²/(2σ²_u)) of one block pair, in a
     workspace buffer that the caller gives back."""
-    rows, cols = a.size(0), (a if b is None else b).size(0)
     num_kernels = sum(len(chain) for chain in chains)
-    if len(chains) == 1 and num_kernels == 1:
-        block = workspace.take(rows, cols)
-        return negative_scaled_distances(a, b, sq_a, sq_b, chains[0].rate * LOG2_E, block).exp2_()
-    distances = negative_scaled_distances(a, b, sq_a, sq_b, 1.0, workspace.take(rows, cols))
-    work = workspace.take(rows, cols)
-    mean = workspace.take(rows, cols).zero_()
-    for chain in chains:
-        chain_accumulate(torch.mul(distances, chain.rate * LOG2_E, out=work).exp2_(), chain, mean)
-    workspace.give(work)
-    workspace.give(distances)
+    out = workspace.take(left[0].size(0), right[0].size(0))
+    if num_kernels == 1:
+        return negative_scaled_distances(*left, *right, distance_scale(chains), same, out).exp2_()
+    mean = out.zero_()
+    for block, chain in _exp_of_chains(left, right, same, chains, workspace):
+        chain_accumulate(block, chain, mean)
     return mean.mul_(1.0 / num_kernels)

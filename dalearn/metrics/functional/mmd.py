@@ -22,10 +22,10 @@ All three estimate MMD², the squared discrepancy (the unbiased and linear ones 
 slightly negative). The sums A are accumulated block by block (``block_size`` rows per side,
 float64 accumulators of kernel blocks computed in the data's dtype), so memory is
 O(block_size²) however many rows there are; the symmetric sums use only blocks i ≤ j.
-Per block pair: one GEMM gives the scaled squared distances (‖a‖² + ‖b‖² − 2ab, in place),
-then a ×2 bandwidth ladder costs ONE exp and one in-place squaring per further kernel
-(exp(−2c·d) = exp(−c·d)²; :mod:`.exp_ladder`, which also states the precision), each
-kernel's block sum taken as it goes.
+Per block pair: one GEMM gives the scaled squared distances −c(‖a‖² + ‖b‖² − 2ab) (three
+in-place passes add the norms and clamp), then a ×2 bandwidth ladder costs ONE exp and one
+in-place squaring per further kernel (exp(−2c·d) = exp(−c·d)²; :mod:`.exp_ladder`,
+which also states the precision), each kernel's block sum taken as it goes.
 
 Rows are shifted by the mean of the bandwidth subsample before distances are computed
 (distances are translation invariant; the shift keeps float32 distances accurate). Rows so
@@ -65,6 +65,7 @@ __all__ = [
 DEFAULT_BLOCK_SIZE = 2048
 DEFAULT_MEDIAN_ROWS = 4096
 _PAIR_CHUNK = 65536
+_CACHE_BYTES = 64 * 2**20
 
 Layers = Sequence[list[torch.Tensor]]
 
@@ -75,40 +76,48 @@ def check_estimator(estimator: str) -> str:
 
 
 class _PreparedBlocks:
-    """Row blocks of every layer of one domain, materialised (cast and shifted) into reused
-    buffers, with their rows' squared norms."""
+    """The row blocks of every layer of one domain, cast and shifted into reused buffers, with
+    their rows' squared norms. With ``cache`` they are kept for every block when they fit in
+    ``_CACHE_BYTES`` (the right-hand blocks are reread for every left-hand block)."""
 
-    def __init__(self, layers: Sequence[RowBlocks]) -> None:
+    def __init__(self, layers: Sequence[RowBlocks], cache: bool) -> None:
         self.layers = layers
         self.buffers = [layer.buffer() for layer in layers]
         self.squares = [torch.empty_like(buffer) for buffer in self.buffers]
+        size = sum(r.num_rows * b[0].numel() * b.element_size() for r, b in zip(layers, self.buffers))
+        self.cache: Optional[dict[int, list[tuple[torch.Tensor, torch.Tensor]]]] = (
+            {} if cache and size <= _CACHE_BYTES else None
+        )
 
     def __len__(self) -> int:
         return len(self.layers[0])
 
     def __getitem__(self, index: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        if self.cache is not None and index in self.cache:
+            return self.cache[index]
         prepared = []
         for layer, buffer, squares in zip(self.layers, self.buffers, self.squares):
-            rows = layer.block(index, buffer)
+            rows = layer.block(index, None if self.cache is not None else buffer)
             prepared.append((rows, torch.mul(rows, rows, out=squares[: rows.size(0)]).sum(dim=1)))
+        if self.cache is not None:
+            self.cache[index] = prepared
         return prepared
 
 
 def _joint_block_sum(
-    a: Sequence[tuple[torch.Tensor, torch.Tensor]],
-    b: Optional[Sequence[tuple[torch.Tensor, torch.Tensor]]],
+    left: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    right: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    same: bool,
     chains: Sequence[Sequence[ExpChain]],
     num_kernels: Sequence[int],
     workspace: BlockWorkspace,
 ) -> torch.Tensor:
-    """Σ_{i,j} k(a_i, b_j) of one block pair (float64); ``b=None`` is the block against itself."""
+    """Σ_{i,j} k(a_i, b_j) of one block pair (float64); ``same``: a block against itself."""
     if len(chains) == 1:
-        x_b, sq_b = (None, None) if b is None else b[0]
-        return layer_kernel_sum(a[0][0], x_b, a[0][1], sq_b, chains[0], workspace) / num_kernels[0]
+        return layer_kernel_sum(left[0], right[0], same, chains[0], workspace) / num_kernels[0]
     joint = None
     for layer, layer_chains in enumerate(chains):
-        x_b, sq_b = (None, None) if b is None else b[layer]
-        kernel = layer_kernel(a[layer][0], x_b, a[layer][1], sq_b, layer_chains, workspace)
+        kernel = layer_kernel(left[layer], right[layer], same, layer_chains, workspace)
         if joint is None:
             joint = kernel
         else:
@@ -132,17 +141,14 @@ def kernel_sum(
     device = first.chunks[0].device
     workspace = BlockWorkspace(first.block_size, first.dtype, device)
     total = torch.zeros((), dtype=torch.float64, device=device)
-    rows_a = _PreparedBlocks(blocks_a)
-    rows_b = _PreparedBlocks(blocks_a if blocks_b is None else blocks_b)
-    for i in range(len(rows_a)):
-        a = rows_a[i]
-        if blocks_b is None:
-            total += _joint_block_sum(a, None, chains, num_kernels, workspace)
-            for j in range(i + 1, len(rows_b)):
-                total += 2.0 * _joint_block_sum(a, rows_b[j], chains, num_kernels, workspace)
-        else:
-            for j in range(len(rows_b)):
-                total += _joint_block_sum(a, rows_b[j], chains, num_kernels, workspace)
+    lefts = _PreparedBlocks(blocks_a, cache=False)
+    rights = _PreparedBlocks(blocks_a if blocks_b is None else blocks_b, cache=True)
+    for i in range(len(lefts)):
+        left = lefts[i]
+        for j in range(i if blocks_b is None else 0, len(rights)):
+            same = blocks_b is None and i == j
+            weight = 2.0 if blocks_b is None and not same else 1.0
+            total += weight * _joint_block_sum(left, rights[j], same, chains, num_kernels, workspace)
     return total
 
 
