@@ -109,7 +109,7 @@ def previous_kernel_sums(blocks, sigmas) -> tuple[float, float]:
 def breakdown(source, target, block_size: int) -> dict:
     """One exact computation, piece by piece, with the library's own functions."""
     from dalearn.metrics.functional.exp_ladder import chains_for
-    from dalearn.metrics.functional.mmd import kernel_sum
+    from dalearn.metrics.functional.kernel_sums import kernel_sum
 
     sigmas, blocks, times = _setup(source, target, block_size)
     chains = [chains_for(sigmas, torch.float32)]
