@@ -200,8 +200,11 @@ def child_floor(n: int, seed: int, block_size: int, repeats: int) -> dict:
     return mmd_floor.measure(n, seed, block_size, repeats, previous=n <= 20_000)
 
 
+THREADS: list[str] = []
+
+
 def _run_child(args: list[str]) -> dict:
-    command = [sys.executable, __file__, "--child", *args]
+    command = [sys.executable, __file__, "--child", *args, *THREADS]
     print("  $", " ".join(command[1:]), flush=True)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -424,11 +427,16 @@ def main() -> None:
     parser.add_argument("--gap-rows", type=int, default=1_000_000)
     parser.add_argument("--block-size", type=int, default=2048)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads in the children (default: torch's)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
         kind, *rest = args.child
         if kind == "blockwise":
             result = child_blockwise(int(rest[0]), args.seed, args.block_size)
@@ -441,6 +449,8 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    if args.threads:
+        THREADS.extend(["--threads", str(args.threads)])
     json_path = args.out / "metrics_scale.json"
     report = json.loads(json_path.read_text()) if json_path.exists() else {}
     runners = {"floor": _run_floor, "mmd": _run_mmd, "gap": _run_gap}
