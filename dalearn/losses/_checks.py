@@ -1,10 +1,11 @@
-"""Input validation shared by the losses: errors name the offending argument, its shape or
-value, and what is expected."""
+"""Input validation shared by :mod:`dalearn.losses` and :mod:`dalearn.metrics` (the one place
+for these checks; the metrics import it): every error is a ``ValueError`` that names the
+argument, the shape or the offending rows and says what to do."""
 
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 
@@ -19,6 +20,60 @@ def check_features(name: str, x: torch.Tensor, layout: str = "(N, F)") -> None:
         raise ValueError(f"{name} must have shape {layout}, got {tuple(x.shape)}")
     if x.size(0) == 0:
         raise ValueError(f"{name} is an empty batch, shape {tuple(x.shape)}")
+
+
+def check_rows(name: str, x: torch.Tensor, num_features: Optional[int] = None, finite: bool = True) -> torch.Tensor:
+    """Validate an (N, F) batch of rows to be stored or summarised and return it detached,
+    as floating point.
+
+    Integer and boolean inputs become float32; half precision becomes float32 (sums of half
+    values overflow); float32 and float64 are kept. ``num_features`` is the feature count
+    seen before (from earlier updates or the other domain); a different count is an error.
+    ``finite=False`` skips the NaN/inf scan, for callers that detect non-finite values from
+    sums they compute anyway (and then call :func:`check_finite` to name the rows).
+    """
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != 2:
+        raise ValueError(f"{name} must have shape (N, F), got {tuple(x.shape)}")
+    if x.size(1) == 0:
+        raise ValueError(f"{name} has no features, shape {tuple(x.shape)}")
+    if num_features is not None and x.size(1) != num_features:
+        raise ValueError(
+            f"feature dimension mismatch: {name} has {x.size(1)} features, but earlier updates "
+            f"(or the other domain) have {num_features}"
+        )
+    x = x.detach()
+    if x.is_complex():
+        raise ValueError(f"{name} must be real-valued, got dtype {x.dtype}")
+    if x.dtype not in (torch.float32, torch.float64):
+        x = x.to(torch.float32)
+    if finite:
+        check_finite(name, x)
+    return x
+
+
+def check_finite(name: str, x: torch.Tensor) -> None:
+    """Raise a ValueError naming the rows of the (N, F) ``x`` that hold NaN or infinite values."""
+    finite = torch.isfinite(x).all(dim=1)
+    if not bool(finite.all()):
+        bad = torch.nonzero(~finite).flatten()
+        shown = ", ".join(str(int(i)) for i in bad[:5])
+        more = "" if bad.numel() <= 5 else ", ..."
+        raise ValueError(
+            f"{name} contains NaN or infinite values in {bad.numel()} of {x.size(0)} rows "
+            f"(rows {shown}{more}); remove or repair them before updating the metric"
+        )
+
+
+def check_layer_rows(name: str, layers: Sequence[torch.Tensor]) -> None:
+    """Every layer of one domain holds the same number of rows (one per sample)."""
+    for layer, x in enumerate(layers[1:], start=1):
+        if x.size(0) != layers[0].size(0):
+            raise ValueError(
+                f"{name}[{layer}] has {x.size(0)} rows but {name}[0] has {layers[0].size(0)}; "
+                "every layer needs one row per sample"
+            )
 
 
 def check_pair(name_s: str, x_s: torch.Tensor, name_t: str, x_t: torch.Tensor, same_batch: bool = False) -> None:
@@ -68,7 +123,7 @@ def binary_accuracy(logits: torch.Tensor, label: float) -> torch.Tensor:
     return (predicted == label).float().mean()
 
 
-def check_finite(name: str, x: torch.Tensor) -> None:
+def check_finite_values(name: str, x: torch.Tensor) -> None:
     """A floating-point tensor without NaN or infinity: one bad entry would silently poison
     the whole batch loss."""
     if not x.is_floating_point():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dalearn.losses._checks import check_features, check_finite, check_positive
+from dalearn.losses._checks import check_features, check_finite_values, check_positive
 
 
 class AdaptiveFeatureNorm(nn.Module):
@@ -44,7 +44,7 @@ class AdaptiveFeatureNorm(nn.Module):
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         check_features("f", f)
-        check_finite("f", f)
+        check_finite_values("f", f)
         norm = f.norm(p=2, dim=1)
         radius = norm.detach() + self.delta
         return ((norm - radius) ** 2).mean()

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dalearn.losses._checks import check_features, check_finite
+from dalearn.losses._checks import check_features, check_finite_values
 from dalearn.losses._spectral import singular_values
 
 NORMALIZATIONS = ("batch", "reference")
@@ -57,7 +57,7 @@ class BatchNuclearNormMaximization(nn.Module):
 
     def forward(self, logits: torch.Tensor) -> torch.Tensor:
         check_features("logits", logits, layout="(B, C)")
-        check_finite("logits", logits)
+        check_finite_values("logits", logits)
         predictions = F.softmax(logits, dim=1)
         sigma = singular_values(predictions)
         divisor = logits.size(0) if self.normalization == "batch" else sigma.numel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dalearn.losses._checks import check_finite, check_pair
+from dalearn.losses._checks import check_finite_values, check_pair
 from dalearn.losses._spectral import singular_values
 
 
@@ -48,8 +48,8 @@ class BatchSpectralPenalizationLoss(nn.Module):
 
     def forward(self, f_s: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
         check_pair("f_s", f_s, "f_t", f_t)
-        check_finite("f_s", f_s)
-        check_finite("f_t", f_t)
+        check_finite_values("f_s", f_s)
+        check_finite_values("f_t", f_t)
         for name, f in (("f_s", f_s), ("f_t", f_t)):
             if self.k > min(f.shape):
                 raise ValueError(

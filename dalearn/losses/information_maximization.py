@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dalearn.losses._checks import check_features, check_finite, check_weights
+from dalearn.losses._checks import check_features, check_finite_values, check_weights
 
 
 def _entropy(p: torch.Tensor, eps: float) -> torch.Tensor:
@@ -58,13 +58,13 @@ class InformationMaximizationLoss(nn.Module):
 
     def forward(self, logits: torch.Tensor, weights: Optional[torch.Tensor] = None) -> torch.Tensor:
         check_features("logits", logits, layout="(N, C)")
-        check_finite("logits", logits)
+        check_finite_values("logits", logits)
         weights = check_weights("weights", weights, logits.size(0))
         predictions = F.softmax(logits, dim=1)
         if weights is None:
             normalized = torch.full_like(predictions[:, 0], 1.0 / logits.size(0))
         else:
-            check_finite("weights", weights)
+            check_finite_values("weights", weights)
             if (weights < 0).any() or weights.sum() <= 0:
                 raise ValueError(
                     "weights must be non-negative with a positive sum, got "

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from dalearn.losses._checks import check_pair
-from dalearn.losses.mmd_estimators import check_estimator, linear_mmd, quadratic_mmd
+from dalearn.losses.mmd_estimators import DEFAULT_ESTIMATOR, check_estimator, is_linear, linear_mmd, quadratic_mmd
 from dalearn.nn.grl import GradientReverseLayer
 
 
@@ -45,11 +45,12 @@ class JointMultipleKernelMaximumMeanDiscrepancy(nn.Module):
 
     Args:
         kernels: ``kernels[l]`` is the sequence of kernel modules of layer l.
-        linear: O(n) linear-time estimator (DALIB's default is True; the JAN recipe uses the
-            quadratic one).
+        linear: the DALIB flag for the O(n) linear-time estimator (DALIB's default is True,
+            kept; the JAN recipe uses the quadratic one); ``estimator='linear'`` also selects it.
         thetas: optional :class:`Theta` modules, one per layer (adversarial JAN).
-        estimator: ``'unbiased'`` (default), ``'biased'`` (quadratic only) or ``'reference'``
-            (DALIB value, +2/(n−1)); see :mod:`dalearn.losses.mmd_estimators`.
+        estimator: ``'unbiased'`` (default), ``'biased'`` (quadratic only) or ``'linear'`` —
+            the vocabulary shared with :mod:`dalearn.metrics`
+            (:mod:`dalearn.losses.mmd_estimators`) — or ``'reference'`` (DALIB value, +2/(n−1)).
 
     Shape: z_s, z_t tuples of (N, F_l) tensors, one per layer → scalar.
 
@@ -69,7 +70,7 @@ class JointMultipleKernelMaximumMeanDiscrepancy(nn.Module):
         kernels: Sequence[Sequence[nn.Module]],
         linear: bool = True,
         thetas: Optional[Sequence[nn.Module]] = None,
-        estimator: str = "unbiased",
+        estimator: str = DEFAULT_ESTIMATOR,
     ) -> None:
         super().__init__()
         if not kernels or any(len(layer) == 0 for layer in kernels):
@@ -80,8 +81,8 @@ class JointMultipleKernelMaximumMeanDiscrepancy(nn.Module):
         if len(thetas) != len(kernels):
             raise ValueError(f"got {len(thetas)} thetas for {len(kernels)} layers")
         self.thetas = nn.ModuleList(thetas)
-        self.linear = linear
         self.estimator = check_estimator(estimator, linear)
+        self.linear = is_linear(estimator, linear)
 
     def forward(self, z_s: Sequence[torch.Tensor], z_t: Sequence[torch.Tensor]) -> torch.Tensor:
         if len(z_s) != len(self.kernels) or len(z_t) != len(self.kernels):

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dalearn.losses._checks import check_features, check_finite, check_positive
+from dalearn.losses._checks import check_features, check_finite_values, check_positive
 from dalearn.losses.cdan import prediction_entropy
 
 
@@ -53,7 +53,7 @@ class MinimumClassConfusionLoss(nn.Module):
 
     def forward(self, logits: torch.Tensor) -> torch.Tensor:
         check_features("logits", logits, layout="(B, C)")
-        check_finite("logits", logits)
+        check_finite_values("logits", logits)
         batch_size, num_classes = logits.shape
         predictions = F.softmax(logits / self.temperature, dim=1)
         weight = 1.0 + torch.exp(-prediction_entropy(predictions.detach()))

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from dalearn.losses._checks import check_pair
-from dalearn.losses.mmd_estimators import check_estimator, linear_mmd, quadratic_mmd
+from dalearn.losses.mmd_estimators import DEFAULT_ESTIMATOR, check_estimator, is_linear, linear_mmd, quadratic_mmd
 
 
 def default_kernels() -> list[nn.Module]:
@@ -31,14 +31,16 @@ class MultipleKernelMaximumMeanDiscrepancy(nn.Module):
 
     Args:
         kernels: kernel modules whose matrices are summed.
-        linear: use the O(n) linear-time estimator (needs n_s = n_t).
+        linear: the DALIB flag for the O(n) linear-time estimator (needs n_s = n_t); the same
+            as ``estimator='linear'``.
         quadratic_program: DAN's QP over kernel weights — not supported (DALIB never
             implemented it either); only ``False`` is accepted.
-        estimator: ``'unbiased'`` (default, zero in expectation for one distribution),
-            ``'biased'`` (quadratic only), or ``'reference'`` for the DALIB value, which adds
-            2/(n−1) — a constant that does not change the gradient but makes the value
-            negative for identical distributions when several kernels are summed.
-            See :mod:`dalearn.losses.mmd_estimators`.
+        estimator: the vocabulary shared with :mod:`dalearn.metrics`
+            (:mod:`dalearn.losses.mmd_estimators`): ``'unbiased'`` (default, zero in
+            expectation for one distribution), ``'biased'`` (quadratic only) or ``'linear'``;
+            plus ``'reference'`` for the DALIB value, which adds 2/(n−1) — a constant that
+            does not change the gradient but makes the value negative for identical
+            distributions when several kernels are summed.
 
     Shape: z_s (N_s, F) and z_t (N_t, F) (any trailing dims are flattened) → scalar.
 
@@ -54,7 +56,7 @@ class MultipleKernelMaximumMeanDiscrepancy(nn.Module):
         kernels: Sequence[nn.Module] | None = None,
         linear: bool = False,
         quadratic_program: bool = False,
-        estimator: str = "unbiased",
+        estimator: str = DEFAULT_ESTIMATOR,
     ) -> None:
         super().__init__()
         if quadratic_program:
@@ -63,8 +65,8 @@ class MultipleKernelMaximumMeanDiscrepancy(nn.Module):
         if not kernels:
             raise ValueError("MultipleKernelMaximumMeanDiscrepancy needs at least one kernel")
         self.kernels = nn.ModuleList(kernels)
-        self.linear = linear
         self.estimator = check_estimator(estimator, linear)
+        self.linear = is_linear(estimator, linear)
 
     def forward(self, z_s: torch.Tensor, z_t: torch.Tensor) -> torch.Tensor:
         z_s, z_t = z_s.flatten(1) if z_s.dim() > 2 else z_s, z_t.flatten(1) if z_t.dim() > 2 else z_t

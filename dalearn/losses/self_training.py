@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dalearn.losses._checks import check_finite, check_pair, check_unit_interval
+from dalearn.losses._checks import check_finite_values, check_pair, check_unit_interval
 
 
 class ConfidenceBasedSelfTrainingLoss(nn.Module):
@@ -53,8 +53,8 @@ class ConfidenceBasedSelfTrainingLoss(nn.Module):
 
     def forward(self, y: torch.Tensor, y_target: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         check_pair("y", y, "y_target", y_target, same_batch=True)
-        check_finite("y", y)
-        check_finite("y_target", y_target)
+        check_finite_values("y", y)
+        check_finite_values("y_target", y_target)
         confidence, pseudo_labels = F.softmax(y_target.detach(), dim=1).max(dim=1)
         mask = (confidence >= self.threshold).float()
         loss = (F.cross_entropy(y, pseudo_labels, reduction="none") * mask).mean()

@@ -39,13 +39,27 @@ def _coefficients(num_limbs: int, seed: int, device: torch.device) -> torch.Tens
     return coefficients.to(device=device, dtype=torch.float64)
 
 
-def _limbs(x: torch.Tensor) -> torch.Tensor:
-    """(n, 4F) float64 matrix of the signed 16-bit limbs of the float64 values of x."""
-    x64 = x.to(torch.float64) + 0.0  # a new contiguous tensor; −0.0 → +0.0
-    return x64.view(torch.int16).to(torch.float64)
+class _LimbBuffers:
+    """Reused float64 buffers for the limbs of up to ``_CHUNK_ROWS`` rows (a fresh tensor per
+    chunk would page-fault its memory in every time)."""
+
+    def __init__(self) -> None:
+        self.values: torch.Tensor | None = None
+        self.limbs: torch.Tensor | None = None
+
+    def limbs_of(self, x: torch.Tensor) -> torch.Tensor:
+        """(n, 4F) float64 matrix of the signed 16-bit limbs of the float64 values of x."""
+        n, width = x.shape
+        if self.values is None or self.values.numel() < n * width or self.values.device != x.device:
+            self.values = torch.empty(n * width, dtype=torch.float64, device=x.device)
+            self.limbs = torch.empty(n * 4 * width, dtype=torch.float64, device=x.device)
+        values = self.values[: n * width].view(n, width)
+        values.copy_(x).add_(0.0)  # −0.0 + 0.0 = +0.0
+        limbs = self.limbs[: n * 4 * width].view(n, 4 * width)
+        return limbs.copy_(values.view(torch.int16))
 
 
-def row_hashes(layers: Sequence[torch.Tensor], seed: int = 0) -> torch.Tensor:
+def row_hashes(layers: Sequence[torch.Tensor], seed: int = 0, buffers: _LimbBuffers | None = None) -> torch.Tensor:
     """62-bit content hash (int64) of each row of the joint matrix ``cat(layers, dim=1)``.
 
     Args:
@@ -54,11 +68,14 @@ def row_hashes(layers: Sequence[torch.Tensor], seed: int = 0) -> torch.Tensor:
     """
     n = layers[0].size(0)
     device = layers[0].device
+    buffers = _LimbBuffers() if buffers is None else buffers
     coefficients = _coefficients(4 * sum(layer.size(1) for layer in layers), seed, device)
     primes = torch.tensor([_P1, _P2], dtype=torch.int64, device=device)
     sums = torch.zeros(n, 2, dtype=torch.int64, device=device)
     for start in range(0, n, _CHUNK_ROWS):
-        limbs = torch.cat([_limbs(layer[start : start + _CHUNK_ROWS]) for layer in layers], dim=1)
+        part_rows = [layer[start : start + _CHUNK_ROWS] for layer in layers]
+        joint = part_rows[0] if len(part_rows) == 1 else torch.cat([p.to(torch.float64) for p in part_rows], dim=1)
+        limbs = buffers.limbs_of(joint)
         for col in range(0, limbs.size(1), _CHUNK_LIMBS):
             part = limbs[:, col : col + _CHUNK_LIMBS] @ coefficients[col : col + _CHUNK_LIMBS]
             sums[start : start + _CHUNK_ROWS] = (sums[start : start + _CHUNK_ROWS] + part.to(torch.int64)).remainder(
@@ -70,7 +87,8 @@ def row_hashes(layers: Sequence[torch.Tensor], seed: int = 0) -> torch.Tensor:
 def chunked_row_hashes(layer_chunks: Sequence[list[torch.Tensor]], seed: int = 0) -> torch.Tensor:
     """:func:`row_hashes` of rows stored as per-layer lists of chunks (same chunking in
     every layer), returned for the concatenated rows."""
-    return torch.cat([row_hashes(parts, seed) for parts in zip(*layer_chunks)])
+    buffers = _LimbBuffers()
+    return torch.cat([row_hashes(parts, seed, buffers) for parts in zip(*layer_chunks)])
 
 
 def canonical_order(hashes: torch.Tensor) -> torch.Tensor:

@@ -36,23 +36,38 @@ class RowBlocks:
     def __len__(self) -> int:
         return -(-self.num_rows // self.block_size)
 
-    def rows(self, start: int, stop: int) -> torch.Tensor:
-        """Rows ``start:stop`` of the virtual matrix (a copy, in ``dtype``, shifted)."""
+    def rows(self, start: int, stop: int, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Rows ``start:stop`` of the virtual matrix (a copy, in ``dtype``, shifted); written
+        into ``out`` (a (≥ stop − start, F) buffer, its first rows used) when given."""
         pieces = []
         for chunk, lo, hi in zip(self.chunks, self.offsets[:-1], self.offsets[1:]):
             if hi <= start or lo >= stop:
                 continue
             pieces.append(chunk[max(start, lo) - lo : min(stop, hi) - lo])
-        block = pieces[0].to(self.dtype) if len(pieces) == 1 else torch.cat([p.to(self.dtype) for p in pieces])
-        if self.shift is not None:
-            block = block - self.shift
-        return block
+        if out is None:
+            block = pieces[0].to(self.dtype) if len(pieces) == 1 else torch.cat([p.to(self.dtype) for p in pieces])
+            return block if self.shift is None else block - self.shift
+        block = out[: stop - start]
+        filled = 0
+        for piece in pieces:
+            block[filled : filled + piece.size(0)].copy_(piece)
+            filled += piece.size(0)
+        return block if self.shift is None else block.sub_(self.shift)
 
-    def __getitem__(self, index: int) -> torch.Tensor:
+    def block(self, index: int, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Block ``index`` (rows ``index·block_size`` onwards), optionally into ``out``."""
         if not 0 <= index < len(self):
             raise IndexError(index)
         start = index * self.block_size
-        return self.rows(start, min(start + self.block_size, self.num_rows))
+        return self.rows(start, min(start + self.block_size, self.num_rows), out)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return self.block(index)
+
+    def buffer(self) -> torch.Tensor:
+        """An uninitialised (block_size, F) buffer for :meth:`block`'s ``out``."""
+        num_features = self.chunks[0].size(1)
+        return torch.empty(self.block_size, num_features, dtype=self.dtype, device=self.chunks[0].device)
 
 
 def gather_rows(chunks: list[torch.Tensor], indices: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -72,3 +87,8 @@ def gather_rows(chunks: list[torch.Tensor], indices: torch.Tensor, dtype: torch.
     if out is None:
         raise ValueError("gather_rows needs at least one index")
     return out
+
+
+def common_dtype(chunks: list[torch.Tensor]) -> torch.dtype:
+    """float64 if any chunk is float64, else float32."""
+    return torch.float64 if any(c.dtype == torch.float64 for c in chunks) else torch.float32

@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torchmetrics import Metric
 
-from dalearn.metrics._checks import as_chunks, check_rows, common_dtype, stored_features
+from dalearn.metrics._paired_rows import PairedRowsMetric
+from dalearn.metrics._rows import common_dtype
 from dalearn.metrics.functional.proxy_a_distance import proxy_a_distance
 
 
-class ProxyADistance(Metric):
+class ProxyADistance(PairedRowsMetric):
     r"""Proxy A-distance d_A = 2(1 − 2ε) between all source and all target rows, with ε the
     balanced held-out error of a linear (logistic-regression) domain classifier.
 
-    The rows are stored (``dist_reduce_fx="cat"``); ``compute()`` splits each domain into a
-    training and a held-out part (``test_fraction``, a content-hash order seeded by
-    ``seed``: the same split whatever the update order or the number of processes), fits the
-    classifier (``C``, ``max_iter``, ``tol``) on standardised features and measures ε on the
-    held-out rows. Details: :mod:`dalearn.metrics.functional.proxy_a_distance`.
+    The rows are stored (``dist_reduce_fx="cat"``; :mod:`dalearn.metrics._paired_rows`);
+    ``compute()`` splits each domain into a training and a held-out part (``test_fraction``,
+    a content-hash order seeded by ``seed``: the same split whatever the update order or the
+    number of processes), fits the classifier (``C``, ``max_iter``, ``tol``) on standardised
+    features and measures ε on the held-out rows. Details: :mod:`dalearn.metrics.functional.proxy_a_distance`.
 
     Values: ≈ 0 for indistinguishable domains, 2 for linearly separable ones.
 
@@ -36,10 +36,6 @@ class ProxyADistance(Metric):
         >>> float(metric.compute())
         2.0
     """
-
-    is_differentiable = False
-    higher_is_better = False
-    full_state_update = False
 
     def __init__(
         self,
@@ -60,24 +56,13 @@ class ProxyADistance(Metric):
         self.max_iter = int(max_iter)
         self.tol = float(tol)
         self.seed = int(seed)
-        self.add_state("source", default=[], dist_reduce_fx="cat")
-        self.add_state("target", default=[], dist_reduce_fx="cat")
 
     def update(self, source: torch.Tensor, target: torch.Tensor) -> None:
         """Store a batch of source rows and a batch of target rows (same F)."""
-        seen = stored_features(self.source) or stored_features(self.target)
-        source = check_rows("source", source, seen)
-        target = check_rows("target", target, source.size(1))
-        self.source.append(source)
-        self.target.append(target)
+        self._store([source], [target])
 
     def compute(self) -> torch.Tensor:
-        source, target = as_chunks(self.source), as_chunks(self.target)
-        if not source or not target:
-            raise ValueError(
-                "ProxyADistance.compute() called before any update with source and target rows; "
-                "call update(source, target) first"
-            )
+        (source,), (target,) = self._stored_layers()
         dtype = common_dtype(source + target)
         return proxy_a_distance(
             torch.cat([c.to(dtype) for c in source]),

@@ -1,4 +1,4 @@
-"""Metric form of the domain-adversarial (DANN) loss of seeds/001, with domain accuracy."""
+"""Metric form of the domain-adversarial (DANN) loss, with domain accuracy."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class DomainAdversarialAccuracy(Metric):
     eval mode (its mode is restored after each update), so monitoring never changes it; train
     with :class:`dalearn.losses.DomainAdversarialLoss`.
 
-    Seed API (seeds/001 ``DomainAdversarialLoss(domain_disc)`` with ``update(source,
+    Original API (``DomainAdversarialLoss(domain_disc)`` with ``update(source,
     target)``): the seed labels source 0 and target 1; dalearn's discriminators and losses
     label source 1, which is the default here. Pass ``source_label=0`` for the seed convention.
 

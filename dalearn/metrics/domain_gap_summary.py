@@ -1,4 +1,4 @@
-r"""Streaming summary of one dataset for the domain-gap distances (stage 1 of seeds/000).
+r"""Streaming summary of one dataset for the domain-gap distances (stage 1 of the gap).
 
 A summary holds float64 sufficient statistics of the rows x ∈ R^F seen so far:
 
@@ -20,7 +20,7 @@ from typing import Optional
 
 import torch
 
-from dalearn.metrics._checks import check_finite, check_rows
+from dalearn.metrics._checks import check_finite, check_float64_squares, check_rows
 from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_update, sketch_width
 
 FORMAT = "dalearn.metrics.DomainGapSummary"
@@ -93,7 +93,9 @@ class DomainGapSummary:
 
         NaN or infinite values are detected from the batch's float64 column sums (a NaN or an
         infinity makes its column sum non-finite), then named row by row; nothing is added.
-        With Σxxᵀ, Σx² is its diagonal (the same products), so it is not computed twice.
+        Values so large that Σx² overflows float64 (|x| ≳ 1e154) are refused with an error
+        that says to rescale them (Σx is checked the same way; by Cauchy–Schwarz a finite Σx²
+        keeps every entry of Σxxᵀ finite). With Σxxᵀ, the stored Σx² is its diagonal.
         A batch that is refused (non-finite, overflowing, or beyond what the Wasserstein
         sketch can bucket) leaves the summary exactly as it was: the sketch, which can refuse
         values, is updated before any sum.
@@ -105,6 +107,9 @@ class DomainGapSummary:
         if not bool(torch.isfinite(batch_sum).all()):
             check_finite("x", x)
             raise ValueError("the float64 sum of x overflows; rescale the features before summarising them")
+        batch_sq = x64.square().sum(dim=0)
+        total_sq = self.sum_sq + batch_sq
+        check_float64_squares("x", float(total_sq.abs().max()), "squares (Σx², and so Σxxᵀ) summed so far")
         if self.sketch is not None:
             self.sketch = sketch_update(self.sketch, x, self.wasserstein_bits, self.wasserstein_octaves)
         self.count += x.size(0)
@@ -113,7 +118,7 @@ class DomainGapSummary:
             self.sum_outer.addmm_(x64.T, x64)
             self.sum_sq.copy_(torch.diagonal(self.sum_outer))
         else:
-            self.sum_sq += x64.square().sum(dim=0)
+            self.sum_sq.copy_(total_sq)
         return self
 
     @property

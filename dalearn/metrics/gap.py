@@ -20,7 +20,7 @@ from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, ske
 
 
 class DomainGap(Metric):
-    r"""Streaming summary of one dataset (stage 1 of seeds/000): float64 count, Σx, Σx²,
+    r"""Streaming summary of one dataset (stage 1 of the gap): float64 count, Σx, Σx²,
     optionally Σxxᵀ (``fid=True``) and a per-dimension Wasserstein sketch
     (``wasserstein=True``). ``compute()`` (or :meth:`summary`) returns a
     :class:`DomainGapSummary`; distances between two of them come from

@@ -5,21 +5,20 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 import torch
-from torchmetrics import Metric
 
-from dalearn.metrics._checks import as_chunks, check_rows, stored_features
+from dalearn.losses.mmd_estimators import DEFAULT_ESTIMATOR
+from dalearn.metrics._paired_rows import PairedRowsMetric
 from dalearn.metrics.functional.bandwidth import kernel_ladder
 from dalearn.metrics.functional.mmd import (
     DEFAULT_BLOCK_SIZE,
     DEFAULT_MEDIAN_ROWS,
     check_estimator,
-    check_layer_rows,
     mmd_from_chunks,
     per_layer,
 )
 
 
-class JointMaximumMeanDiscrepancy(Metric):
+class JointMaximumMeanDiscrepancy(PairedRowsMetric):
     r"""JMMD² between joint source and target activations of several layers.
 
     .. math::
@@ -28,10 +27,11 @@ class JointMaximumMeanDiscrepancy(Metric):
     Each layer has its own median-heuristic base σ²_{l,0} (or a fixed ``sigma_square[l]``),
     computed on the same pooled rows (a content-hashed subsample of joint rows above
     ``median_rows``), then the estimators of :class:`MaximumMeanDiscrepancy`
-    (:mod:`dalearn.metrics.functional.mmd`). Rows are stored and the value is computed at
+    (:mod:`dalearn.metrics.functional.mmd`; names and default shared with the losses,
+    :mod:`dalearn.losses.mmd_estimators`). Rows are stored and the value is computed at
     ``compute()`` over all of them, blockwise: accumulated = one-shot, DDP = single process.
 
-    Seed API (seeds/001 ``JointMaximumMeanDiscrepancyLoss``): ``update(source_features,
+    Original API (the ``JointMaximumMeanDiscrepancyLoss`` this replaces): ``update(source_features,
     target_features)`` with one tensor per layer; one Gaussian per layer with a median
     bandwidth by default. Difference: the number of layers is a constructor argument
     (``num_layers``, default 2 as in JAN: features and predictions) because torchmetrics
@@ -42,7 +42,8 @@ class JointMaximumMeanDiscrepancy(Metric):
         num_kernels: kernels per layer (an int for all layers or one per layer).
         kernel_mul: ratio between consecutive σ² of a layer.
         sigma_square: fixed base σ² (None = median; a float for all layers or one per layer).
-        estimator: ``'biased'`` (default), ``'unbiased'`` or ``'linear'``.
+        estimator: ``'unbiased'`` (default), ``'biased'`` or ``'linear'``. **Default changed**
+            from ``'biased'`` (pass it explicitly for the former values, unchanged).
         block_size, median_rows: as in :class:`MaximumMeanDiscrepancy`.
 
     Shape: ``update([(N_s, F_l)] * L, [(N_t, F_l)] * L)``; ``compute()`` → float64 scalar.
@@ -56,9 +57,7 @@ class JointMaximumMeanDiscrepancy(Metric):
         True
     """
 
-    is_differentiable = False
-    higher_is_better = False
-    full_state_update = False
+    _update_call = "update(source_features, target_features)"
 
     def __init__(
         self,
@@ -66,14 +65,12 @@ class JointMaximumMeanDiscrepancy(Metric):
         num_kernels: int | Sequence[int] = 1,
         kernel_mul: float = 2.0,
         sigma_square: Optional[float] | Sequence[Optional[float]] = None,
-        estimator: str = "biased",
+        estimator: str = DEFAULT_ESTIMATOR,
         block_size: int = DEFAULT_BLOCK_SIZE,
         median_rows: int = DEFAULT_MEDIAN_ROWS,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
-        if num_layers < 1:
-            raise ValueError(f"num_layers must be a positive integer, got {num_layers}")
+        super().__init__(num_layers=num_layers, **kwargs)
         self.num_layers = int(num_layers)
         self.num_kernels = [int(k) for k in per_layer(num_kernels, self.num_layers, "num_kernels")]
         self.sigma_square = per_layer(sigma_square, self.num_layers, "sigma_square")
@@ -85,12 +82,6 @@ class JointMaximumMeanDiscrepancy(Metric):
         self.estimator = check_estimator(estimator)
         self.block_size = int(block_size)
         self.median_rows = int(median_rows)
-        for layer in range(self.num_layers):
-            self.add_state(f"source_{layer}", default=[], dist_reduce_fx="cat")
-            self.add_state(f"target_{layer}", default=[], dist_reduce_fx="cat")
-
-    def _layers(self, domain: str) -> list[list[torch.Tensor]]:
-        return [as_chunks(getattr(self, f"{domain}_{layer}")) for layer in range(self.num_layers)]
 
     def update(self, source_features: Sequence[torch.Tensor], target_features: Sequence[torch.Tensor]) -> None:
         """Store one batch per domain: a sequence of ``num_layers`` (N, F_l) tensors each."""
@@ -98,29 +89,10 @@ class JointMaximumMeanDiscrepancy(Metric):
             if isinstance(features, torch.Tensor) or len(features) != self.num_layers:
                 got = "a single tensor" if isinstance(features, torch.Tensor) else f"{len(features)} layers"
                 raise ValueError(f"{name} must be a sequence of num_layers={self.num_layers} tensors, got {got}")
-        checked = {}
-        for domain, features in (("source", source_features), ("target", target_features)):
-            rows = []
-            for layer, x in enumerate(features):
-                seen = stored_features(getattr(self, f"source_{layer}")) or stored_features(
-                    getattr(self, f"target_{layer}")
-                )
-                if domain == "target":
-                    seen = checked["source"][layer].size(1)
-                rows.append(check_rows(f"{domain}_features[{layer}]", x, seen))
-            check_layer_rows(f"{domain}_features", rows)
-            checked[domain] = rows
-        for domain, rows in checked.items():
-            for layer, x in enumerate(rows):
-                getattr(self, f"{domain}_{layer}").append(x)
+        self._store(source_features, target_features)
 
     def compute(self) -> torch.Tensor:
-        source, target = self._layers("source"), self._layers("target")
-        if not source[0] or not target[0]:
-            raise ValueError(
-                "JointMaximumMeanDiscrepancy.compute() called before any update with source and target rows; "
-                "call update(source_features, target_features) first"
-            )
+        source, target = self._stored_layers()
         return mmd_from_chunks(
             source,
             target,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import torch
-from torchmetrics import Metric
 
-from dalearn.metrics._checks import as_chunks, check_rows, stored_features
+from dalearn.losses.mmd_estimators import DEFAULT_ESTIMATOR
+from dalearn.metrics._paired_rows import PairedRowsMetric
 from dalearn.metrics.functional.bandwidth import kernel_ladder
 from dalearn.metrics.functional.mmd import DEFAULT_BLOCK_SIZE, DEFAULT_MEDIAN_ROWS, check_estimator, mmd_from_chunks
 
 
-class MaximumMeanDiscrepancy(Metric):
+class MaximumMeanDiscrepancy(PairedRowsMetric):
     r"""MMD² between everything passed as source and everything passed as target.
 
     .. math::
@@ -23,20 +23,25 @@ class MaximumMeanDiscrepancy(Metric):
     ``median_rows`` rows, then over a content-hashed subsample of that many rows; see
     :mod:`dalearn.metrics.functional.bandwidth`) or ``sigma_square`` when given, and
 
+    - ``unbiased`` (default): the U-statistic, K_ss and K_tt without their diagonals,
     - ``biased``:   mean K_ss + mean K_tt − 2 mean K_st  (V-statistic, the seed's estimator),
-    - ``unbiased``: the same with the diagonals of K_ss and K_tt left out (U-statistic),
     - ``linear``:   an O(n) estimator over consecutive pairs in a canonical row order,
 
-    detailed in :mod:`dalearn.metrics.functional.mmd`. ``update`` stores rows
-    (``dist_reduce_fx="cat"``); ``compute`` evaluates the estimator on all rows at once, block
-    by block, so the value is the one-shot value on the concatenated data: two updates of 64
-    rows give what one update of 128 rows gives, and the value under DDP equals the
-    single-process value on the same rows (the bandwidth subsample and the linear pairing
-    depend on the multiset of rows only). Memory during ``compute`` is the stored rows plus
-    O(``block_size``²).
+    the names, meanings and default shared with the DAN/JAN losses
+    (:mod:`dalearn.losses.mmd_estimators`), detailed in :mod:`dalearn.metrics.functional.mmd`.
+    **Default changed**: the default was ``'biased'`` before the losses and the metrics shared
+    one vocabulary; pass ``estimator="biased"`` for the former default's value (unchanged).
 
-    Seed API (seeds/001 ``MaximumMeanDiscrepancyLoss``): ``num_kernels``, ``update(source,
-    target)``, ``compute()``. Differences, fixed here: a true Gaussian on the squared
+    ``update`` stores rows (``dist_reduce_fx="cat"``; :mod:`dalearn.metrics._paired_rows`);
+    ``compute`` evaluates the estimator on all rows at once, block by block (one exp per
+    block pair for the ×2 ladder: :mod:`dalearn.metrics.functional.exp_ladder`), so the
+    value is the one-shot value on the concatenated data: two updates of 64 rows give what
+    one update of 128 rows gives, and the value under DDP equals the single-process value on
+    the same rows (the bandwidth subsample and the linear pairing depend on the multiset of
+    rows only). Memory during ``compute`` is the stored rows plus O(``block_size``²).
+
+    Original API (``MaximumMeanDiscrepancyLoss``, which this replaces): ``num_kernels``,
+    ``update(source, target)``, ``compute()``. Differences, fixed here: a true Gaussian on the squared
     Euclidean distance (the seed used exp(−γ·smoothed L1)), the median rather than the mean
     as base, and one dataset-level bandwidth instead of one per batch.
 
@@ -44,7 +49,7 @@ class MaximumMeanDiscrepancy(Metric):
         num_kernels: number U of Gaussian kernels.
         kernel_mul: ratio between consecutive σ²_u.
         sigma_square: fixed base σ²_0 instead of the median heuristic.
-        estimator: ``'biased'`` (default), ``'unbiased'`` or ``'linear'``.
+        estimator: ``'unbiased'`` (default), ``'biased'`` or ``'linear'``.
         block_size: rows per block in ``compute`` (memory ~ a few block_size² floats).
         median_rows: largest pooled sample whose median is taken over all pairs.
 
@@ -58,16 +63,12 @@ class MaximumMeanDiscrepancy(Metric):
         True
     """
 
-    is_differentiable = False
-    higher_is_better = False
-    full_state_update = False
-
     def __init__(
         self,
         num_kernels: int = 5,
         kernel_mul: float = 2.0,
         sigma_square: Optional[float] = None,
-        estimator: str = "biased",
+        estimator: str = DEFAULT_ESTIMATOR,
         block_size: int = DEFAULT_BLOCK_SIZE,
         median_rows: int = DEFAULT_MEDIAN_ROWS,
         **kwargs: Any,
@@ -82,27 +83,16 @@ class MaximumMeanDiscrepancy(Metric):
         self.estimator = check_estimator(estimator)
         self.block_size = int(block_size)
         self.median_rows = int(median_rows)
-        self.add_state("source", default=[], dist_reduce_fx="cat")
-        self.add_state("target", default=[], dist_reduce_fx="cat")
 
     def update(self, source: torch.Tensor, target: torch.Tensor) -> None:
         """Store a batch of source rows and a batch of target rows (any sizes, same F)."""
-        seen = stored_features(self.source) or stored_features(self.target)
-        source = check_rows("source", source, seen)
-        target = check_rows("target", target, source.size(1))
-        self.source.append(source)
-        self.target.append(target)
+        self._store([source], [target])
 
     def compute(self) -> torch.Tensor:
-        source, target = as_chunks(self.source), as_chunks(self.target)
-        if not source or not target:
-            raise ValueError(
-                "MaximumMeanDiscrepancy.compute() called before any update with source and target rows; "
-                "call update(source, target) first"
-            )
+        source, target = self._stored_layers()
         return mmd_from_chunks(
-            [source],
-            [target],
+            source,
+            target,
             [self.num_kernels],
             self.kernel_mul,
             [self.sigma_square],

@@ -1,5 +1,5 @@
 """Independent NumPy/SciPy derivations of the metric math (float64), written from the
-formulas in /work/shared/reference/metrics.md and the docstrings, by explicit differences
+formulas of the cited papers and the docstrings, by explicit differences
 and loops where the library uses the ‖a‖² + ‖b‖² − 2ab expansion and block sums."""
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def _discriminator() -> torch.nn.Module:
 
 def _metrics() -> dict:
     return {
-        "mmd_biased": MaximumMeanDiscrepancy(median_rows=40, block_size=16),
+        "mmd_biased": MaximumMeanDiscrepancy(estimator="biased", median_rows=40, block_size=16),
         "mmd_unbiased": MaximumMeanDiscrepancy(estimator="unbiased", median_rows=40, block_size=16),
         "mmd_linear": MaximumMeanDiscrepancy(estimator="linear", median_rows=40),
         "jmmd": JointMaximumMeanDiscrepancy(num_kernels=[3, 1], median_rows=40, block_size=16),

@@ -13,7 +13,7 @@ from dalearn.metrics.wasserstein_sketch import merge_sketches, sketch_batch
 
 
 def _seed_data(dims: int = 64, n: int = 2000):
-    """The comparison data of reference/metrics.md: N(0, 1) vs N(0.3, 1.2²), float64."""
+    """The comparison data of the design notes: N(0, 1) vs N(0.3, 1.2²), float64."""
     g = torch.Generator().manual_seed(0)
     source = torch.randn(n, dims, generator=g, dtype=torch.float64)
     target = 0.3 + 1.2 * torch.randn(n, dims, generator=g, dtype=torch.float64)

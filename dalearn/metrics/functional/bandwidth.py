@@ -29,7 +29,6 @@ from typing import Optional
 import torch
 
 from dalearn.metrics._hashing import canonical_order
-from dalearn.nn.kernels import squared_euclidean_distances
 
 _MEDIAN_BLOCK = 256
 
@@ -57,22 +56,41 @@ def subsample_indices(hashes: torch.Tensor, median_rows: int) -> torch.Tensor:
 
 
 def median_squared_distance(x: torch.Tensor) -> float:
-    """Lower median of ‖x_i − x_j‖² over all pairs i < j of the rows of ``x`` (float64)."""
+    """Lower median of ‖x_i − x_j‖² over all pairs i < j of the rows of ``x`` (float64).
+
+    The rows are centred once; block by block, one GEMM gives ‖a‖² + ‖b‖² − 2ab (clamped at
+    0) against the rows after the block, and the strictly upper part (a rectangle plus a
+    small triangle) is copied into one preallocated array of the n(n−1)/2 values, whose
+    ⌈P/2⌉-th smallest is then selected (NumPy's in-place introselect on the CPU, no copy).
+    """
     n = x.size(0)
     if n < 2:
         raise ValueError(f"the median heuristic needs at least 2 rows in total, got {n}")
     x = x.to(torch.float64)
+    x = x - x.mean(dim=0)
+    sq = torch.linalg.vecdot(x, x)
     values = torch.empty(n * (n - 1) // 2, dtype=torch.float64, device=x.device)
+    buffer = torch.empty(_MEDIAN_BLOCK * n, dtype=torch.float64, device=x.device)
     filled = 0
     for start in range(0, n - 1, _MEDIAN_BLOCK):
         stop = min(start + _MEDIAN_BLOCK, n)
-        dist = squared_euclidean_distances(x[start:stop], x[start:])
-        rows = torch.arange(stop - start, device=x.device).unsqueeze(1)
-        cols = torch.arange(n - start, device=x.device).unsqueeze(0)
-        upper = dist[cols > rows]
+        rows, cols = stop - start, n - start
+        dist = buffer[: rows * cols].view(rows, cols)
+        torch.addmm(sq[start:].unsqueeze(0), x[start:stop], x[start:].T, alpha=-2.0, out=dist)
+        dist.add_(sq[start:stop].unsqueeze(1)).clamp_min_(0.0)
+        triangle = torch.triu_indices(rows, rows, offset=1, device=x.device)
+        upper = dist[triangle[0], triangle[1]]
         values[filled : filled + upper.numel()] = upper
         filled += upper.numel()
-    return float(torch.kthvalue(values, (values.numel() + 1) // 2).values)
+        rest = dist[:, rows:]
+        values[filled : filled + rest.numel()].view(rows, cols - rows).copy_(rest)
+        filled += rest.numel()
+    k = (values.numel() + 1) // 2
+    if values.device.type == "cpu":
+        array = values.numpy()
+        array.partition(k - 1)
+        return float(array[k - 1])
+    return float(torch.kthvalue(values, k).values)
 
 
 def median_bandwidth(x: torch.Tensor, name: str = "features", fixed: Optional[float] = None) -> float:

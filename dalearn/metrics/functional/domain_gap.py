@@ -1,4 +1,4 @@
-r"""Distances between two dataset summaries (stage 2 of seeds/000).
+r"""Distances between two dataset summaries (stage 2 of the domain gap: summarise, then compare).
 
 With μ, v (population variance, floored at ``min_variance``) and C (population covariance)
 of each summary (:class:`dalearn.metrics.DomainGapSummary`):

@@ -6,11 +6,14 @@ kernel over L layers (JMMD; L = 1 is the plain MMD):
     k_l(x, y) = (1/U_l) Σ_u exp(−‖x − y‖² / (2σ²_{l,u})),        k(x, y) = Π_l k_l(x_l, y_l)
 
 (the mean over kernels, as in the seed; the DAN loss sums them, i.e. U_l times this value).
-With A_ss = Σ_{i,j} k(s_i, s_j), A_tt likewise and A_st = Σ_{i,j} k(s_i, t_j), and k(x, x) = 1:
+With A_ss = Σ_{i,j} k(s_i, s_j), A_tt likewise and A_st = Σ_{i,j} k(s_i, t_j), and k(x, x) = 1,
+the estimators — names, meanings and default (``unbiased``) shared with the losses, from
+:mod:`dalearn.losses.mmd_estimators` (:func:`~dalearn.losses.mmd_estimators.mmd_from_sums`):
 
-- ``biased``   (V-statistic, ≥ 0):   A_ss/n_s² + A_tt/n_t² − 2 A_st/(n_s n_t)
-- ``unbiased`` (U-statistic, zero in expectation when both samples share a distribution):
+- ``unbiased`` (default; U-statistic, zero in expectation when both samples share a distribution):
   (A_ss − n_s)/(n_s(n_s−1)) + (A_tt − n_t)/(n_t(n_t−1)) − 2 A_st/(n_s n_t)
+- ``biased``   (V-statistic, ≥ 0; the default before the shared vocabulary):
+  A_ss/n_s² + A_tt/n_t² − 2 A_st/(n_s n_t)
 - ``linear``   (O(n) time, unbiased; rows of each domain in canonical hash order
   s_0 … s_{n_s−1}, t_0 … t_{n_t−1}, indices mod n, L = max(n_s, n_t)):
   (1/n_s) Σ_i k(s_i, s_{i+1}) + (1/n_t) Σ_j k(t_j, t_{j+1}) − (2/L) Σ_{l<L} k(s_l, t_l)
@@ -19,8 +22,15 @@ All three estimate MMD², the squared discrepancy (the unbiased and linear ones 
 slightly negative). The sums A are accumulated block by block (``block_size`` rows per side,
 float64 accumulators of kernel blocks computed in the data's dtype), so memory is
 O(block_size²) however many rows there are; the symmetric sums use only blocks i ≤ j.
+Per block pair: one GEMM gives the scaled squared distances −c(‖a‖² + ‖b‖² − 2ab) (three
+in-place passes add the norms and clamp), then a ×2 bandwidth ladder costs ONE exp and one
+in-place squaring per further kernel (exp(−2c·d) = exp(−c·d)²; :mod:`.exp_ladder`,
+which also states the precision), each kernel's block sum taken as it goes.
+
 Rows are shifted by the mean of the bandwidth subsample before distances are computed
-(distances are translation invariant; the shift keeps float32 distances accurate).
+(distances are translation invariant; the shift keeps float32 distances accurate). Rows so
+large that their squared distances overflow float64 raise a ``ValueError`` (rescale them);
+float32 rows whose squared distances would overflow float32 are computed in float64.
 """
 
 from __future__ import annotations
@@ -29,13 +39,24 @@ from typing import Any, Optional, Sequence
 
 import torch
 
-from dalearn.metrics._checks import check_rows, common_dtype
+from dalearn.losses.mmd_estimators import DEFAULT_ESTIMATOR, ESTIMATORS, mmd_from_sums
+from dalearn.losses.mmd_estimators import check_estimator as _check_estimator
+from dalearn.metrics._checks import check_float64_squares, check_layer_rows, check_rows
 from dalearn.metrics._hashing import canonical_order, chunked_row_hashes
-from dalearn.metrics._rows import RowBlocks, gather_rows
+from dalearn.metrics._rows import RowBlocks, common_dtype, gather_rows
 from dalearn.metrics.functional.bandwidth import kernel_ladder, median_bandwidth, subsample_indices
-from dalearn.nn.kernels import gaussian_kernel_from_distances, squared_euclidean_distances
+from dalearn.metrics.functional.exp_ladder import chains_for
+from dalearn.metrics.functional.kernel_sums import kernel_sum
+from dalearn.nn.kernels import gaussian_kernel_from_distances
 
-ESTIMATORS = ("biased", "unbiased", "linear")
+__all__ = [
+    "DEFAULT_ESTIMATOR",
+    "ESTIMATORS",
+    "check_estimator",
+    "joint_maximum_mean_discrepancy",
+    "maximum_mean_discrepancy",
+]
+
 DEFAULT_BLOCK_SIZE = 2048
 DEFAULT_MEDIAN_ROWS = 4096
 _PAIR_CHUNK = 65536
@@ -44,50 +65,8 @@ Layers = Sequence[list[torch.Tensor]]
 
 
 def check_estimator(estimator: str) -> str:
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    return estimator
-
-
-def _block_kernel(
-    a: Sequence[torch.Tensor], b: Optional[Sequence[torch.Tensor]], sigmas: Sequence[Sequence[float]]
-) -> torch.Tensor:
-    """Joint kernel block k(a_i, b_j); ``b=None`` is the block against itself (diagonal 1)."""
-    kernel = None
-    for layer, sigma_squares in enumerate(sigmas):
-        dist = squared_euclidean_distances(a[layer], None if b is None else b[layer])
-        layer_kernel = gaussian_kernel_from_distances(dist, sigma_squares[0])
-        for sigma_square in sigma_squares[1:]:
-            layer_kernel += gaussian_kernel_from_distances(dist, sigma_square)
-        if len(sigma_squares) > 1:
-            layer_kernel /= len(sigma_squares)
-        kernel = layer_kernel if kernel is None else kernel.mul_(layer_kernel)
-    return kernel
-
-
-def _block_sum(kernel: torch.Tensor) -> torch.Tensor:
-    """Sum of a kernel block in float64 (row sums in the block's dtype, then float64)."""
-    return kernel.sum(dim=1).to(torch.float64).sum()
-
-
-def kernel_sum(
-    blocks_a: Sequence[RowBlocks], blocks_b: Optional[Sequence[RowBlocks]], sigmas: Sequence[Sequence[float]]
-) -> torch.Tensor:
-    """Σ_{i,j} k(a_i, b_j) over all rows, block by block; ``blocks_b=None`` gives the
-    symmetric Σ_{i,j} k(a_i, a_j) from the blocks i ≤ j (off-diagonal blocks counted twice)."""
-    device = blocks_a[0].chunks[0].device
-    total = torch.zeros((), dtype=torch.float64, device=device)
-    n_a = len(blocks_a[0])
-    for i in range(n_a):
-        a = [layer[i] for layer in blocks_a]
-        if blocks_b is None:
-            total += _block_sum(_block_kernel(a, None, sigmas))
-            for j in range(i + 1, n_a):
-                total += 2.0 * _block_sum(_block_kernel(a, [layer[j] for layer in blocks_a], sigmas))
-        else:
-            for j in range(len(blocks_b[0])):
-                total += _block_sum(_block_kernel(a, [layer[j] for layer in blocks_b], sigmas))
-    return total
+    """The metrics' estimator names (:data:`ESTIMATORS`; DALIB's ``'reference'`` is a loss-only value)."""
+    return _check_estimator(estimator, reference=False)
 
 
 def _pair_kernel(
@@ -143,6 +122,23 @@ def _count(chunks: list[torch.Tensor]) -> int:
     return sum(c.size(0) for c in chunks)
 
 
+def _largest_squared_distance(chunks: list[torch.Tensor], shift: torch.Tensor) -> float:
+    """A float64 upper bound on every ‖x_i − x_j‖² (and on 4‖x_i − shift‖²) over the rows:
+    4 Σ_f max_i |x_if − shift_f|², from per-column extremes (no float64 copy of the rows)."""
+    low = torch.stack([c.amin(dim=0) for c in chunks]).amin(dim=0).to(torch.float64)
+    high = torch.stack([c.amax(dim=0) for c in chunks]).amax(dim=0).to(torch.float64)
+    reach = torch.maximum((high - shift).abs(), (low - shift).abs())
+    return float(4.0 * reach.square().sum())
+
+
+def _layer_dtype(chunks: list[torch.Tensor], largest: float) -> torch.dtype:
+    """The rows' dtype, or float64 when float32 squared distances could overflow."""
+    dtype = common_dtype(chunks)
+    if dtype == torch.float32 and largest >= torch.finfo(torch.float32).max:
+        return torch.float64
+    return dtype
+
+
 def mmd_from_chunks(
     source: Layers,
     target: Layers,
@@ -167,37 +163,31 @@ def mmd_from_chunks(
         raise ValueError(
             f"the {estimator} MMD needs at least {least} rows per domain, got {n_s} source and {n_t} target rows"
         )
-    dtypes = [common_dtype(s + t) for s, t in zip(source, target)]
     hash_s = chunked_row_hashes(source)
     hash_t = chunked_row_hashes(target)
     picked = subsample_indices(torch.cat([hash_s, hash_t]), median_rows)
-    sigmas, shifts = [], []
+    sigmas, shifts, dtypes = [], [], []
     for layer, (s, t) in enumerate(zip(source, target)):
-        sample = gather_rows(s + t, picked, torch.float64)
         name = "the pooled rows" if len(source) == 1 else f"layer {layer} of the pooled rows"
+        sample = gather_rows(s + t, picked, torch.float64)
+        shift = sample.mean(dim=0)
+        largest = _largest_squared_distance(s + t, shift)
+        check_float64_squares(name, largest, "squared distances")
         base = median_bandwidth(sample, name, sigma_square[layer])
         sigmas.append(kernel_ladder(base, num_kernels[layer], kernel_mul))
-        shifts.append(sample.mean(dim=0).to(dtypes[layer]))
+        shifts.append(shift)
+        dtypes.append(_layer_dtype(s + t, largest))
     if estimator == "linear":
+        shifts = [sh.to(dt) for sh, dt in zip(shifts, dtypes)]
         return _linear_estimate(source, target, hash_s, hash_t, dtypes, shifts, sigmas)
-    blocks_s = [RowBlocks(c, block_size, dt, sh) for c, dt, sh in zip(source, dtypes, shifts)]
-    blocks_t = [RowBlocks(c, block_size, dt, sh) for c, dt, sh in zip(target, dtypes, shifts)]
-    a_ss = kernel_sum(blocks_s, None, sigmas)
-    a_tt = kernel_sum(blocks_t, None, sigmas)
-    a_st = kernel_sum(blocks_s, blocks_t, sigmas)
-    if estimator == "biased":
-        return a_ss / n_s**2 + a_tt / n_t**2 - 2.0 * a_st / (n_s * n_t)
-    return (a_ss - n_s) / (n_s * (n_s - 1)) + (a_tt - n_t) / (n_t * (n_t - 1)) - 2.0 * a_st / (n_s * n_t)
-
-
-def check_layer_rows(name: str, layers: Sequence[torch.Tensor]) -> None:
-    """Every layer of one domain holds the same number of rows (one per sample)."""
-    for layer, x in enumerate(layers[1:], start=1):
-        if x.size(0) != layers[0].size(0):
-            raise ValueError(
-                f"{name}[{layer}] has {x.size(0)} rows but {name}[0] has {layers[0].size(0)}; "
-                "every layer needs one row per sample"
-            )
+    dtype = torch.float64 if torch.float64 in dtypes else torch.float32
+    chains = [chains_for(sig, dtype) for sig in sigmas]
+    blocks_s = [RowBlocks(c, block_size, dtype, sh.to(dtype)) for c, sh in zip(source, shifts)]
+    blocks_t = [RowBlocks(c, block_size, dtype, sh.to(dtype)) for c, sh in zip(target, shifts)]
+    a_ss = kernel_sum(blocks_s, None, chains, num_kernels)
+    a_tt = kernel_sum(blocks_t, None, chains, num_kernels)
+    a_st = kernel_sum(blocks_s, blocks_t, chains, num_kernels)
+    return mmd_from_sums(a_ss, a_tt, a_st, n_s, n_t, n_s, n_t, estimator)
 
 
 def per_layer(value: Any, num_layers: int, name: str) -> list:
@@ -215,7 +205,7 @@ def maximum_mean_discrepancy(
     num_kernels: int = 5,
     kernel_mul: float = 2.0,
     sigma_square: Optional[float] = None,
-    estimator: str = "biased",
+    estimator: str = DEFAULT_ESTIMATOR,
     block_size: int = DEFAULT_BLOCK_SIZE,
     median_rows: int = DEFAULT_MEDIAN_ROWS,
 ) -> torch.Tensor:
@@ -234,7 +224,7 @@ def joint_maximum_mean_discrepancy(
     num_kernels: int | Sequence[int] = 1,
     kernel_mul: float = 2.0,
     sigma_square: Optional[float] | Sequence[Optional[float]] = None,
-    estimator: str = "biased",
+    estimator: str = DEFAULT_ESTIMATOR,
     block_size: int = DEFAULT_BLOCK_SIZE,
     median_rows: int = DEFAULT_MEDIAN_ROWS,
 ) -> torch.Tensor:
