@@ -137,12 +137,15 @@ def measure(candidates: dict[str, tuple], rounds: int) -> dict[str, dict[str, fl
     times: dict[str, list[float]] = {name: [] for name in candidates}
     names = list(candidates)
     for round_index in range(rounds):
-        for name in names[round_index % len(names):] + names[: round_index % len(names)]:
+        for name in names[round_index % len(names) :] + names[: round_index % len(names)]:
             times[name].append(run_once(*candidates[name], order * repeats[name], seed=round_index))
     rates = {name: n * repeats[name] / statistics.median(values) for name, values in times.items()}
     return {
-        name: {"rate": rates[name], "ratio": rates[name] / rates["reference"],
-               "delta": pixel_difference(candidates[name], candidates["reference"], min(n, 8))}
+        name: {
+            "rate": rates[name],
+            "ratio": rates[name] / rates["reference"],
+            "delta": pixel_difference(candidates[name], candidates["reference"], min(n, 8)),
+        }
         for name in names
     }
 
@@ -209,8 +212,10 @@ def summary_table(results: dict[str, dict], counts: dict[str, int]) -> list[str]
 
 
 def build_table(builds: dict[str, dict]) -> list[str]:
-    lines = ["| JPEG size | images | build (s, 1 thread) | build images/s | cache size (MiB) | per image (KiB) |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| JPEG size | images | build (s, 1 thread) | build images/s | cache size (MiB) | per image (KiB) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for size, build in builds.items():
         lines.append(
             f"| {size} | {build['images']} | {build['seconds']:.2f} | {build['images'] / build['seconds']:.1f} | "
@@ -221,21 +226,35 @@ def build_table(builds: dict[str, dict]) -> list[str]:
 
 def payoff(results: dict[str, dict], builds: dict[str, dict]) -> str:
     """Whether building the cache costs less than one reference epoch, per size, in words."""
-    slower = [size for size, build in builds.items()
-              if build["images"] / build["seconds"] < results[size]["reference"]["rate"]]
+    slower = [
+        size
+        for size, build in builds.items()
+        if build["images"] / build["seconds"] < results[size]["reference"]["rate"]
+    ]
     if not slower:
         return "it is faster than one epoch of the reference pipeline on every size, so it pays for itself in the first epoch."
-    return (f"on {', '.join(slower)} it is slower than one reference epoch, so it pays for itself from the second "
-            "epoch on.")
+    return (
+        f"on {', '.join(slower)} it is slower than one reference epoch, so it pays for itself from the second epoch on."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=int, nargs=4, default=[80, 60, 40, 24], metavar=("N300", "N640", "N1000", "NPHOTO"),
-                        help="JPEGs per tree: 300×300, 640×480, 1000×1000, photo-sized")
+    parser.add_argument(
+        "--images",
+        type=int,
+        nargs=4,
+        default=[80, 60, 40, 24],
+        metavar=("N300", "N640", "N1000", "NPHOTO"),
+        help="JPEGs per tree: 300×300, 640×480, 1000×1000, photo-sized",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per pipeline (median reported)")
-    parser.add_argument("--epoch-images", type=int, default=OFFICE31_AMAZON,
-                        help="images of the Office-31-amazon-sized domain timed for one epoch (0: skip)")
+    parser.add_argument(
+        "--epoch-images",
+        type=int,
+        default=OFFICE31_AMAZON,
+        help="images of the Office-31-amazon-sized domain timed for one epoch (0: skip)",
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown report here (atomically)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)

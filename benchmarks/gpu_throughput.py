@@ -77,13 +77,29 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=15, help="untimed steps first (cuDNN set-up, worker start)")
     parser.add_argument("--images-per-class", type=int, default=6, help="JPEGs per class and domain in the tree")
     parser.add_argument("--sizes", default="1600x1200,2048x1536,3000x2000", help="JPEG sizes, cycled")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        help="extra dalearn-train override (repeatable), e.g. data.num_workers=8")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        help="extra dalearn-train override (repeatable), e.g. data.num_workers=8",
+    )
     parser.add_argument("--out", type=Path, help="Markdown file to write this benchmark's section into")
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS), metavar="VARIANT",
-                        help=f"which variants to measure (default all: {'; '.join(VARIANTS)})")
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS,
-                        help="methods whose step time feeds the Office-31 projection (default all 7)")
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=list(VARIANTS),
+        choices=list(VARIANTS),
+        metavar="VARIANT",
+        help=f"which variants to measure (default all: {'; '.join(VARIANTS)})",
+    )
+    parser.add_argument(
+        "--methods",
+        nargs="+",
+        default=list(METHODS),
+        choices=METHODS,
+        help="methods whose step time feeds the Office-31 projection (default all 7)",
+    )
     parser.add_argument("--projection-steps", type=int, default=30, help="timed steps per method for the projection")
     parser.add_argument("--eval-batches", type=int, default=10, help="timed evaluation batches (forward only)")
     parser.add_argument("--cpu", action="store_true", help="run on the CPU (tests the wiring; no numbers)")
@@ -246,8 +262,16 @@ def office31_projection(step_seconds: dict[str, float], eval_images_per_s: float
         epochs, iters = int(cfg.trainer.max_epochs), int(cfg.data.iters_per_epoch)
         train_s = SEEDS * len(targets) * epochs * iters * seconds
         eval_s = SEEDS * epochs * target_images / eval_images_per_s
-        rows.append({"method": method, "epochs": epochs, "iters": iters, "step_ms": 1000 * seconds,
-                     "runs": SEEDS * len(targets), "hours": (train_s + eval_s) / 3600})
+        rows.append(
+            {
+                "method": method,
+                "epochs": epochs,
+                "iters": iters,
+                "step_ms": 1000 * seconds,
+                "runs": SEEDS * len(targets),
+                "hours": (train_s + eval_s) / 3600,
+            }
+        )
     return rows
 
 
@@ -318,14 +342,18 @@ def report(
     lines += [""]
     for name, rate in loader_rates.items():
         verdict = "keeps up with" if rate >= 1.1 * fastest else "limits"
-        lines.append(f"- The training loaders alone ({name}, same workers, no model) deliver {rate:.0f} images/s: "
-                     f"they {verdict} the fastest training rate ({fastest:.0f} images/s).")
+        lines.append(
+            f"- The training loaders alone ({name}, same workers, no model) deliver {rate:.0f} images/s: "
+            f"they {verdict} the fastest training rate ({fastest:.0f} images/s)."
+        )
     if build:
-        lines.append(f"- Building the cache of both domains ({build['images']} images) took {build['seconds']:.1f} s "
-                     f"({build['images'] / build['seconds']:.0f} images/s, {build['bytes'] / 2**20:.0f} MiB), once.")
+        lines.append(
+            f"- Building the cache of both domains ({build['images']} images) took {build['seconds']:.1f} s "
+            f"({build['images'] / build['seconds']:.0f} images/s, {build['bytes'] / 2**20:.0f} MiB), once."
+        )
     lines += [
         "",
-        "\"Outside the step\" is the time Lightning spends between steps (fetching the next batch, the host→GPU "
+        '"Outside the step" is the time Lightning spends between steps (fetching the next batch, the host→GPU '
         "copy, bookkeeping; with the cache also the batched crop/flip/normalise on the GPU).",
         "",
     ]
@@ -342,10 +370,15 @@ def report(
             "|---|---:|---:|---:|---:|",
         ]
         for row in projection:
-            lines.append(f"| {row['method']} | {row['epochs']} × {row['iters']} | {row['step_ms']:.1f} | {row['runs']} | "
-                         f"{row['hours']:.1f} |")
-        lines += ["", f"**Whole table ({sum(r['runs'] for r in projection)} runs): {total:.1f} GPU-hours** on this GPU, "
-                  f"one run at a time, plus the one-off cache build."]
+            lines.append(
+                f"| {row['method']} | {row['epochs']} × {row['iters']} | {row['step_ms']:.1f} | {row['runs']} | "
+                f"{row['hours']:.1f} |"
+            )
+        lines += [
+            "",
+            f"**Whole table ({sum(r['runs'] for r in projection)} runs): {total:.1f} GPU-hours** on this GPU, "
+            f"one run at a time, plus the one-off cache build.",
+        ]
     lines.append(END)
     return "\n".join(lines) + "\n"
 
@@ -371,8 +404,11 @@ def build_caches(root: Path, cache_dir: Path) -> dict[str, float]:
 
     start = time.perf_counter()
     datasets = [benchmark_domain("office31", root, domain=key, cache=cache_dir) for key in ("A", "W")]
-    return {"seconds": time.perf_counter() - start, "images": sum(len(d) for d in datasets),
-            "bytes": sum(d.entry.nbytes for d in datasets)}
+    return {
+        "seconds": time.perf_counter() - start,
+        "images": sum(len(d) for d in datasets),
+        "bytes": sum(d.entry.nbytes for d in datasets),
+    }
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -392,10 +428,18 @@ def main(argv: Optional[list[str]] = None) -> int:
         cache_dir = Path(workdir) / "cache"
         build = build_caches(root, cache_dir) if any(v["cache"] for v in variants.values()) else {}
         base = [
-            "backbone.pretrained=false", "trainer.max_epochs=1", "trainer.enable_progress_bar=false",
-            *(["trainer=cpu"] if args.cpu else []), *args.overrides,
+            "backbone.pretrained=false",
+            "trainer.max_epochs=1",
+            "trainer.enable_progress_bar=false",
+            *(["trainer=cpu"] if args.cpu else []),
+            *args.overrides,
         ]
-        overrides = ["experiment=office31/dann", "data.task=A2W", f"data.iters_per_epoch={args.warmup + args.steps}", *base]
+        overrides = [
+            "experiment=office31/dann",
+            "data.task=A2W",
+            f"data.iters_per_epoch={args.warmup + args.steps}",
+            *base,
+        ]
 
         def variant_overrides(variant: dict[str, Any]) -> list[str]:
             cache = f"data.cache={cache_dir}" if variant["cache"] else "data.cache=null"
@@ -411,16 +455,24 @@ def main(argv: Optional[list[str]] = None) -> int:
             if cache != "null" and not build:
                 continue
             on_gpu = [] if cache == "null" or args.cpu else ["data.augment_on_gpu=true"]
-            cfg = compose([f"data.root={root}", *overrides, f"data.cache={cache}", *on_gpu],
-                          Path(workdir) / f"loader-{label}")
+            cfg = compose(
+                [f"data.root={root}", *overrides, f"data.cache={cache}", *on_gpu], Path(workdir) / f"loader-{label}"
+            )
             loader_rates[label] = loader_alone(cfg, args.warmup, args.steps)
         best = max(rows, key=lambda name: rows[name]["images_per_s"])
         eval_images_per_s = eval_rate(objects[best], variants[best]["precision"], args.eval_batches)
         step_seconds = {}
         for method in args.methods:
-            cfg = compose([f"experiment=office31/{method}", "data.task=A2W",
-                           f"data.iters_per_epoch={args.warmup + args.projection_steps}", *base,
-                           *variant_overrides(variants[best])], Path(workdir) / f"projection-{method}")
+            cfg = compose(
+                [
+                    f"experiment=office31/{method}",
+                    "data.task=A2W",
+                    f"data.iters_per_epoch={args.warmup + args.projection_steps}",
+                    *base,
+                    *variant_overrides(variants[best]),
+                ],
+                Path(workdir) / f"projection-{method}",
+            )
             timing, _ = train_once(cfg, args.warmup, variants[best]["compile"])
             step_seconds[method] = (timing["step_ms"] + timing["outside_ms"]) / 1000
             print(f"projection {method}: {1000 * step_seconds[method]:.1f} ms per step", flush=True)

@@ -351,9 +351,7 @@ def _floor_lines(section: dict) -> list[str]:
         parts = r["breakdown"]
         previous = f"{r['previous_ratio']:.2f}" if r.get("previous_ratio") else "not run"
         diff = (
-            f"{abs(r['value'] - r['previous_value']) / abs(r['previous_value']):.1e}"
-            if r.get("previous_value")
-            else ""
+            f"{abs(r['value'] - r['previous_value']) / abs(r['previous_value']):.1e}" if r.get("previous_value") else ""
         )
         lines.append(
             f"| {r['n']:,} | {r['gemms']} ({r['gemm_gflop']:,.0f}) | {r['floor_s']:.1f} | {r['exact_s']:.1f} "

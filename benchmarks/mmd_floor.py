@@ -160,9 +160,12 @@ def measure(n: int, seed: int, block_size: int, repeats: int, previous: bool) ->
         "breakdown": breakdown(source, target, block_size, kernel_sums=n <= 20_000),
         "threads": torch.get_num_threads(),
     }
-    result["gemm_gflop"] = 2.0 * DIMS * sum(
-        blocks[da].block(i).size(0) * blocks[db].block(j).size(0) for da, i, db, j in _pairs(blocks)
-    ) / 1e9
+    result["gemm_gflop"] = (
+        2.0
+        * DIMS
+        * sum(blocks[da].block(i).size(0) * blocks[db].block(j).size(0) for da, i, db, j in _pairs(blocks))
+        / 1e9
+    )
     parts = result["breakdown"]
     if "kernel_sum_st_s" in parts:
         result["kernel_sums_s"] = parts["kernel_sum_ss_s"] + parts["kernel_sum_tt_s"] + parts["kernel_sum_st_s"]

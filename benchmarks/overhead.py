@@ -61,7 +61,11 @@ NO_PROGRESS_BAR = "trainer.enable_progress_bar=false"
 # Every per-step callback and the logger off; the epoch seeder stays (it runs once per epoch,
 # and without it the Lightning run would draw other dropout masks than its bare twin).
 WITHOUT_CALLBACKS = (
-    "~callbacks.model_checkpoint", "~callbacks.run_recorder", "~callbacks.lr_monitor", "~callbacks.domain_gap", "~logger",
+    "~callbacks.model_checkpoint",
+    "~callbacks.run_recorder",
+    "~callbacks.lr_monitor",
+    "~callbacks.domain_gap",
+    "~logger",
     "+trainer.enable_checkpointing=false",
 )
 PROGRESS_BAR_EVERY_10 = (
@@ -95,8 +99,13 @@ def compose(method: str, iterations: int, run_dir: Path, overrides: Iterable[str
 
     from dalearn.run.config import CONFIG_DIR
 
-    everything = [f"method={method}", "trainer.max_epochs=1", f"data.iters_per_epoch={iterations}", f"seed={seed}",
-                  *overrides]
+    everything = [
+        f"method={method}",
+        "trainer.max_epochs=1",
+        f"data.iters_per_epoch={iterations}",
+        f"seed={seed}",
+        *overrides,
+    ]
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         cfg = hydra_compose(config_name="train", overrides=everything)
     with open_dict(cfg):
@@ -262,8 +271,11 @@ def max_difference(a: torch.nn.Module, b: torch.nn.Module) -> float:
     """Largest absolute difference between the floating-point tensors of two state dicts."""
     other = b.state_dict()
     return max(
-        (float((value - other[key]).abs().max()) for key, value in a.state_dict().items()
-         if torch.is_tensor(value) and value.is_floating_point() and value.numel()),
+        (
+            float((value - other[key]).abs().max())
+            for key, value in a.state_dict().items()
+            if torch.is_tensor(value) and value.is_floating_point() and value.numel()
+        ),
         default=0.0,
     )
 
@@ -282,7 +294,13 @@ def deterministic_algorithms(enabled: bool) -> Iterator[None]:
 
 
 def run_round(
-    jobs: list[str], cfgs: dict, datamodule, initial: L.LightningModule, warmup: int, seed: int, run_dir: Path,
+    jobs: list[str],
+    cfgs: dict,
+    datamodule,
+    initial: L.LightningModule,
+    warmup: int,
+    seed: int,
+    run_dir: Path,
 ) -> tuple[dict[str, list], list[torch.nn.Module]]:
     """Each job once, in the order given: its step times (the bare twin's under
     ``"bare twin of <job>"``) and the trained models."""
@@ -292,7 +310,7 @@ def run_round(
     for index, job in enumerate(jobs):
         model = copy.deepcopy(initial)
         if job == "bare loop":
-            times[job] = run_bare(datamodule, model, seed)[warmup + 1:]
+            times[job] = run_bare(datamodule, model, seed)[warmup + 1 :]
             finished.append(model)
             continue
         cfg = copy.deepcopy(cfgs[job])
@@ -301,14 +319,20 @@ def run_round(
         twin = copy.deepcopy(initial)
         pair = run_lightning(cfg, datamodule, model, twin, seed)
         times[job] = pair.lightning_times[warmup:]
-        times[f"bare twin of {job}"] = pair.bare_times[warmup + 1:]
+        times[f"bare twin of {job}"] = pair.bare_times[warmup + 1 :]
         finished += [model, twin]
     return times, finished
 
 
 def measure_method(
-    method: str, steps: int, warmup: int, rounds: int, workdir: Path, variants: Iterable[str] = tuple(VARIANTS),
-    seed: int = 0, on_round: Optional[Callable[[], None]] = None,
+    method: str,
+    steps: int,
+    warmup: int,
+    rounds: int,
+    workdir: Path,
+    variants: Iterable[str] = tuple(VARIANTS),
+    seed: int = 0,
+    on_round: Optional[Callable[[], None]] = None,
 ) -> dict[str, Any]:
     """Step times as (wall, CPU) seconds, per round: for each Lightning variant its steps and
     the interleaved bare twin's steps (paired, same length), and a standalone bare loop's; and
@@ -331,7 +355,9 @@ def measure_method(
         for round_index in range(rounds):
             shift = round_index % len(jobs)
             order = jobs[shift:] + jobs[:shift]
-            got, finished = run_round(order, cfgs, datamodule, initial, warmup, seed, workdir / method / str(round_index))
+            got, finished = run_round(
+                order, cfgs, datamodule, initial, warmup, seed, workdir / method / str(round_index)
+            )
             for name, values in got.items():
                 times[name].append(values)
             difference = max([difference] + [max_difference(finished[0], other) for other in finished[1:]])
@@ -360,7 +386,8 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             lightning_ms, bare_ms = 1000 * statistics.median(pooled[variant]), 1000 * statistics.median(pooled[twin])
             per_round = [statistics.median(x / y for x, y in zip(a, b)) for a, b in zip(times[variant], times[twin])]
             entry[variant] = {
-                "lightning_ms": lightning_ms, "bare_ms": bare_ms,
+                "lightning_ms": lightning_ms,
+                "bare_ms": bare_ms,
                 "ratio": statistics.median(a / b for a, b in zip(pooled[variant], pooled[twin])),
                 "round_ratio_range": [min(per_round), max(per_round)],
                 "extra_ms": statistics.median(1000 * (a - b) for a, b in zip(pooled[variant], pooled[twin])),
@@ -497,8 +524,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--steps", type=int, default=40, help="timed steps per fit")
     parser.add_argument("--warmup", type=int, default=5, help="steps dropped at the start of each fit")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per method")
-    parser.add_argument("--ablations", nargs="*", default=[], choices=METHODS, metavar="METHOD",
-                        help="also measure the ablations (where the time goes) for these methods")
+    parser.add_argument(
+        "--ablations",
+        nargs="*",
+        default=[],
+        choices=METHODS,
+        metavar="METHOD",
+        help="also measure the ablations (where the time goes) for these methods",
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown report here (and the summary as JSON next to it)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -509,24 +542,46 @@ def main(argv: Optional[list[str]] = None) -> int:
     ablations: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as workdir:
         for method in args.methods:
-            result = measure_method(method, args.steps, args.warmup, args.rounds, Path(workdir) / "paths",
-                                    on_round=lambda: loads.append(load_average()))
+            result = measure_method(
+                method,
+                args.steps,
+                args.warmup,
+                args.rounds,
+                Path(workdir) / "paths",
+                on_round=lambda: loads.append(load_average()),
+            )
             summaries[method] = summarise(result)
-            print(f"{method}: ratio {summaries[method]['wall']['lightning']['ratio']:.3f} (wall), "
-                  f"{summaries[method]['cpu']['lightning']['ratio']:.3f} (CPU)", flush=True)
+            print(
+                f"{method}: ratio {summaries[method]['wall']['lightning']['ratio']:.3f} (wall), "
+                f"{summaries[method]['cpu']['lightning']['ratio']:.3f} (CPU)",
+                flush=True,
+            )
         for method in args.ablations:
-            result = measure_method(method, args.steps, args.warmup, args.rounds, Path(workdir) / "ablations",
-                                    variants=ABLATIONS,
-                                    on_round=lambda: loads.append(load_average()))
+            result = measure_method(
+                method,
+                args.steps,
+                args.warmup,
+                args.rounds,
+                Path(workdir) / "ablations",
+                variants=ABLATIONS,
+                on_round=lambda: loads.append(load_average()),
+            )
             ablations[method] = summarise(result)
             print(f"{method}: ablations done", flush=True)
     meta = {
         "command": "python benchmarks/overhead.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "machine": machine(),
-        "load_average": {"before": loads[0], "after": load_average(), "min": min(loads[1:] or loads),
-                         "max": max(loads[1:] or loads), "median": statistics.median(loads[1:] or loads)},
-        "steps": args.steps, "warmup": args.warmup, "rounds": args.rounds,
+        "load_average": {
+            "before": loads[0],
+            "after": load_average(),
+            "min": min(loads[1:] or loads),
+            "max": max(loads[1:] or loads),
+            "median": statistics.median(loads[1:] or loads),
+        },
+        "steps": args.steps,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
         "max_weight_difference": max(s["max_weight_difference"] for s in [*summaries.values(), *ablations.values()]),
     }
     text = report(meta, summaries, ablations) + "\n"

@@ -36,15 +36,28 @@ def write_sweep(root: Path, runs: int, epochs: int = 10, seed: int = 0) -> None:
         path = root / f"{dataset}_{task}" / method / f"seed{run_seed}-{digest}"
         path.mkdir(parents=True)
         cfg = {
-            "data": {"name": f"{dataset}_{task}", "task": task, "source_domain": source, "target_domain": target,
-                     "source_holdout": 0.1},
+            "data": {
+                "name": f"{dataset}_{task}",
+                "task": task,
+                "source_domain": source,
+                "target_domain": target,
+                "source_holdout": 0.1,
+            },
             "method": {"_target_": f"dalearn.methods.{method.upper()}", "name": method, "trade_off": trade_off},
-            "optim": {"lr": lr}, "trainer": {"max_epochs": epochs}, "selection": {"rule": "oracle"}, "seed": run_seed,
+            "optim": {"lr": lr},
+            "trainer": {"max_epochs": epochs},
+            "selection": {"rule": "oracle"},
+            "seed": run_seed,
         }
         history = []
         for epoch in range(epochs):
-            record = {"epoch": epoch, "step": 100 * (epoch + 1), "val/src_acc": rng.random(),
-                      "test/tgt_acc": rng.random(), "test/tgt_mean_class_acc": rng.random()}
+            record = {
+                "epoch": epoch,
+                "step": 100 * (epoch + 1),
+                "val/src_acc": rng.random(),
+                "test/tgt_acc": rng.random(),
+                "test/tgt_mean_class_acc": rng.random(),
+            }
             record.update({f"val/score/{name}": rng.random() for name in VALIDATORS})
             history.append(record)
         (path / "config.yaml").write_text(yaml.safe_dump(cfg))
@@ -60,12 +73,14 @@ def main() -> int:
         sweep = Path(folder) / "sweep"
         write_sweep(sweep, args.runs)
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "dalearn.select", str(sweep), "--quiet"],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "dalearn.select", str(sweep), "--quiet"], capture_output=True, text=True
+        )
         seconds = time.perf_counter() - started
     print(done.stdout + done.stderr)
-    print(f"dalearn-select over {args.runs} runs: {seconds:.1f} s "
-          f"(exit status {done.returncode}; limit {LIMIT_S:.0f} s)")
+    print(
+        f"dalearn-select over {args.runs} runs: {seconds:.1f} s (exit status {done.returncode}; limit {LIMIT_S:.0f} s)"
+    )
     return 0 if done.returncode == 0 and seconds < LIMIT_S else 1
 
 

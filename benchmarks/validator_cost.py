@@ -71,8 +71,12 @@ def measure(data: str, epochs: int, method: str) -> dict:
     clocks: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     instrument(classes, clocks)
     overrides = [
-        f"data={data}", f"method={method}", f"trainer.max_epochs={epochs}", "cpu_threads=1",
-        "trainer.enable_progress_bar=false", f"validators=[{','.join(classes)}]",
+        f"data={data}",
+        f"method={method}",
+        f"trainer.max_epochs={epochs}",
+        "cpu_threads=1",
+        "trainer.enable_progress_bar=false",
+        f"validators=[{','.join(classes)}]",
     ]
     with tempfile.TemporaryDirectory() as folder:
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
@@ -85,8 +89,11 @@ def measure(data: str, epochs: int, method: str) -> dict:
     total_wall = sum(c[0] for c in clocks.values())
     total_cpu = sum(c[1] for c in clocks.values())
     return {
-        "overrides": overrides, "epochs": len(metrics["history"]), "run_wall": wall - total_wall,
-        "run_cpu": cpu - total_cpu, "validators": {name: tuple(clocks[name]) for name in classes},
+        "overrides": overrides,
+        "epochs": len(metrics["history"]),
+        "run_wall": wall - total_wall,
+        "run_cpu": cpu - total_cpu,
+        "validators": {name: tuple(clocks[name]) for name in classes},
     }
 
 
@@ -116,8 +123,11 @@ def report(result: dict, data: str) -> str:
             f"| {name} | {'yes' if default else 'opt-in'} | {wall / epochs:.3f} | {cpu / epochs:.3f} | "
             f"{100 * cpu / run_cpu:.1f} % |"
         )
-    lines += ["", f"- The default set ({', '.join(DEFAULT_SET)}) together: {100 * default_cpu / run_cpu:.1f} % "
-              "of the run's CPU time."]
+    lines += [
+        "",
+        f"- The default set ({', '.join(DEFAULT_SET)}) together: {100 * default_cpu / run_cpu:.1f} % "
+        "of the run's CPU time.",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -48,7 +48,10 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     )
     parser.add_argument("sweep_dir", type=Path, help="the folder a sweep wrote, e.g. outputs/benchmark/offline_hparams")
     parser.add_argument(
-        "--by", action="append", default=None, metavar="RULE",
+        "--by",
+        action="append",
+        default=None,
+        metavar="RULE",
         help="a validator (ima, entropy, bnm, snd, src_acc, dev, devn, class_ami), src_val, last or oracle; "
         "repeat or separate with commas for several (default: all that every checkpoint recorded)",
     )
@@ -82,8 +85,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(choice_markdown(choices, result.by_task, result.root))
         print(summary_markdown(result.choices, result.root))
     checkpoints = sum(len(c) for c in result.by_task.values())
-    _say(f"{len(result.runs)} run directories, {checkpoints} checkpoints, {len(result.by_task)} tasks ranked "
-         f"by {', '.join(result.choices)} in {answered_in:.1f} s")
+    _say(
+        f"{len(result.runs)} run directories, {checkpoints} checkpoints, {len(result.by_task)} tasks ranked "
+        f"by {', '.join(result.choices)} in {answered_in:.1f} s"
+    )
     _say(f"{len(written)} files written to {out}")
     return 0
 

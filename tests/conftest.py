@@ -14,7 +14,7 @@ def _seed() -> None:
     torch.manual_seed(0)
 
 
-def compose_train(overrides: list[str], run_dir) -> "DictConfig":
+def compose_train(overrides: list[str], run_dir):
     """Compose ``conf/train.yaml`` as ``dalearn-train`` would, writing the run to ``run_dir``."""
     from hydra import compose, initialize_config_dir
     from omegaconf import open_dict

@@ -13,8 +13,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dalearn"
 
 #: the command-line entry points: nothing else may import them.
 CLI_MODULES = {
-    "dalearn.train", "dalearn.eval", "dalearn.collect", "dalearn.select", "dalearn.analyze",
-    "dalearn.data.cli", "dalearn.drift.cli", "dalearn.recipes.cli", "dalearn.recipes.__main__",
+    "dalearn.train",
+    "dalearn.eval",
+    "dalearn.collect",
+    "dalearn.select",
+    "dalearn.analyze",
+    "dalearn.data.cli",
+    "dalearn.drift.cli",
+    "dalearn.recipes.cli",
+    "dalearn.recipes.__main__",
 }
 #: for each top-level part of dalearn, the other parts it may import (CLIs excepted).
 ALLOWED = {
@@ -61,7 +68,11 @@ def _imports(path: Path, module: str) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = module.split(".")[: -node.level] if not path.name == "__init__.py" else module.split(".")[: len(module.split(".")) - node.level + 1]
+                base = (
+                    module.split(".")[: -node.level]
+                    if not path.name == "__init__.py"
+                    else module.split(".")[: len(module.split(".")) - node.level + 1]
+                )
                 names.add(".".join([*base, node.module] if node.module else base))
             elif node.module:
                 names.add(node.module)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 MAX_ITER = 500
 
 

@@ -47,7 +47,9 @@ def crop_box(
     log_ratio = torch.log(torch.tensor(ratio))
     for _ in range(10):
         target_area = area * torch.empty(1).uniform_(scale[0], scale[1], generator=generator).item()
-        aspect = torch.exp(torch.empty(1).uniform_(float(log_ratio[0]), float(log_ratio[1]), generator=generator)).item()
+        aspect = torch.exp(
+            torch.empty(1).uniform_(float(log_ratio[0]), float(log_ratio[1]), generator=generator)
+        ).item()
         w = int(round(math.sqrt(target_area * aspect)))
         h = int(round(math.sqrt(target_area / aspect)))
         if 0 < w <= width and 0 < h <= height:
@@ -92,7 +94,9 @@ class BatchAugment:
         self.mean, self.std = tuple(mean), tuple(std)
         self.interpolation = INTERPOLATION_MODES[interpolation]
 
-    def boxes(self, count: int, generator: Optional[torch.Generator] = None) -> list[tuple[tuple[int, int, int, int], bool]]:
+    def boxes(
+        self, count: int, generator: Optional[torch.Generator] = None
+    ) -> list[tuple[tuple[int, int, int, int], bool]]:
         """``count`` (box, flipped) draws, per image in the per-image transforms' order."""
         draws = []
         for _ in range(count):
@@ -116,9 +120,11 @@ class BatchAugment:
             pixels = F2.resize(pixels, [self.resize, self.resize], self.interpolation, antialias=True).round_()
         crops = []
         for index, ((top, left, h, w), flipped) in enumerate(self.boxes(images.shape[0], generator)):
-            crop = pixels[index, :, top: top + h, left: left + w]
+            crop = pixels[index, :, top : top + h, left : left + w]
             if (h, w) != (self.size, self.size):
-                crop = F2.resize(crop, [self.size, self.size], self.interpolation, antialias=True).round_().clamp_(0, 255)
+                crop = (
+                    F2.resize(crop, [self.size, self.size], self.interpolation, antialias=True).round_().clamp_(0, 255)
+                )
             crops.append(crop.flip(-1) if flipped else crop)
         batch = torch.stack(crops)
         mean = torch.tensor(self.mean, device=batch.device).view(1, -1, 1, 1) * 255.0
@@ -126,5 +132,7 @@ class BatchAugment:
         return batch.sub_(mean).div_(std)
 
     def __repr__(self) -> str:
-        return (f"BatchAugment(crop={self.crop!r}, size={self.size}, resize={self.resize}, flip={self.flip}, "
-                f"scale={self.scale}, ratio={self.ratio})")
+        return (
+            f"BatchAugment(crop={self.crop!r}, size={self.size}, resize={self.resize}, flip={self.flip}, "
+            f"scale={self.scale}, ratio={self.ratio})"
+        )

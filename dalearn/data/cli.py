@@ -37,11 +37,17 @@ def _parser() -> argparse.ArgumentParser:
     download.add_argument("name", choices=names)
     download.add_argument("--root", required=True, help="dataset root (will hold image_list/ and the image folders)")
     download.add_argument(
-        "--mirror", action="append", metavar="URL",
+        "--mirror",
+        action="append",
+        metavar="URL",
         help="fetch <URL>/<archive> instead of the built-in URLs (repeatable: tried in order)",
     )
     download.add_argument(
-        "--sha256", type=_checksum, action="append", default=[], metavar="ARCHIVE=HEX",
+        "--sha256",
+        type=_checksum,
+        action="append",
+        default=[],
+        metavar="ARCHIVE=HEX",
         help="require this checksum for an archive (repeatable), e.g. amazon.tgz=<64 hex digits>",
     )
     download.add_argument("--only", nargs="+", metavar="FOLDER", help="only these folders (e.g. image_list amazon)")
@@ -60,8 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     cache = commands.add_parser("cache", help="build the decoded-image caches (data.cache) of every list")
     cache.add_argument("name", choices=names)
     cache.add_argument("--root", required=True)
-    cache.add_argument("--cache-dir", help="where to write them (default <root>/.dalearn-cache; then pass "
-                                           "data.cache=<this folder> to dalearn-train)")
+    cache.add_argument(
+        "--cache-dir",
+        help="where to write them (default <root>/.dalearn-cache; then pass data.cache=<this folder> to dalearn-train)",
+    )
     cache.add_argument("--domains", nargs="+", metavar="KEY", help="only these domains (e.g. A W)")
     cache.add_argument("--side", type=int, default=256, help="stored square side: the recipe's resize (256)")
     cache.add_argument("--decode-size", type=int, default=256, help="reduced-size JPEG decode (0: full size)")
@@ -77,18 +85,29 @@ def _download(args: argparse.Namespace) -> int:
     spec = get_benchmark(args.name)
     try:
         added = download_dataset(
-            spec, args.root, mirror=args.mirror, checksums=dict(args.sha256), folders=args.only,
-            keep_archives=args.keep_archives, retries=args.retries, timeout=args.timeout,
+            spec,
+            args.root,
+            mirror=args.mirror,
+            checksums=dict(args.sha256),
+            folders=args.only,
+            keep_archives=args.keep_archives,
+            retries=args.retries,
+            timeout=args.timeout,
         )
     except DownloadError as error:
         print(f"dalearn-data download failed:\n{error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"dalearn-data download: interrupted; the partial download under {args.root} is kept and "
-              f"running `{spec.download_command(args.root)}` again resumes it.", file=sys.stderr)
+        print(
+            f"dalearn-data download: interrupted; the partial download under {args.root} is kept and "
+            f"running `{spec.download_command(args.root)}` again resumes it.",
+            file=sys.stderr,
+        )
         return 130
-    print(f"{spec.title} is complete under {args.root} ({len(added)} folders added). "
-          f"Check it with `{spec.verify_command(args.root)}`.")
+    print(
+        f"{spec.title} is complete under {args.root} ({len(added)} folders added). "
+        f"Check it with `{spec.verify_command(args.root)}`."
+    )
     return 0
 
 
@@ -96,8 +115,12 @@ def _verify(args: argparse.Namespace) -> int:
     spec = get_benchmark(args.name)
     try:
         reports = verify_dataset(
-            spec, args.root, domains=args.domains, decode=not args.no_decode,
-            check_counts=not args.ignore_counts, workers=args.workers,
+            spec,
+            args.root,
+            domains=args.domains,
+            decode=not args.no_decode,
+            check_counts=not args.ignore_counts,
+            workers=args.workers,
         )
     except KeyboardInterrupt:
         print("dalearn-data verify: interrupted; nothing was changed.", file=sys.stderr)
@@ -120,12 +143,20 @@ def _cache(args: argparse.Namespace) -> int:
         for domain in domains:
             for split in domain.lists:
                 dataset = benchmark_domain(
-                    spec.name, args.root, domain=domain.key, split=split, decode_size=args.decode_size or None,
-                    cache=target, cache_side=args.side, cache_workers=args.workers,
+                    spec.name,
+                    args.root,
+                    domain=domain.key,
+                    split=split,
+                    decode_size=args.decode_size or None,
+                    cache=target,
+                    cache_side=args.side,
+                    cache_workers=args.workers,
                 )
                 entry = dataset.entry
                 state = f"built in {entry.seconds:.1f} s" if entry.built else "up to date"
-                print(f"{domain.key} {split}: {len(dataset)} images, {entry.nbytes / 2**20:.1f} MiB, {state} — {entry.path}")
+                print(
+                    f"{domain.key} {split}: {len(dataset)} images, {entry.nbytes / 2**20:.1f} MiB, {state} — {entry.path}"
+                )
     except CacheError as error:
         print(f"dalearn-data cache failed: {error}", file=sys.stderr)
         return 1

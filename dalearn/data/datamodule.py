@@ -258,7 +258,10 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             len(view), self.batch_size, self.iters_per_epoch, seed=self.seed, stream=stream, rank=rank, world_size=world
         )
         return DataLoader(
-            view, batch_sampler=sampler, num_workers=self.num_workers, pin_memory=self._pin(),
+            view,
+            batch_sampler=sampler,
+            num_workers=self.num_workers,
+            pin_memory=self._pin(),
             persistent_workers=False,
         )
 
@@ -290,8 +293,11 @@ class DomainAdaptationDataModule(L.LightningDataModule):
     def _eval_loader(self, view: Dataset) -> DataLoader:
         rank, world = self._rank_world()
         return DataLoader(
-            view, batch_size=self.eval_batch_size, sampler=ShardSampler(len(view), rank, world),
-            num_workers=self.num_workers, pin_memory=self._pin(),
+            view,
+            batch_size=self.eval_batch_size,
+            sampler=ShardSampler(len(view), rank, world),
+            num_workers=self.num_workers,
+            pin_memory=self._pin(),
         )
 
     def eval_dataloaders(self) -> list[DataLoader]:

@@ -134,27 +134,45 @@ def make_domain(
     }
 
 
-def image_folder(path: str, val: Optional[str] = None, test: Optional[str] = None,
-                 test_fraction: float = 0.0, split_seed: int = 0) -> Domain:
+def image_folder(
+    path: str, val: Optional[str] = None, test: Optional[str] = None, test_fraction: float = 0.0, split_seed: int = 0
+) -> Domain:
     """A domain from an ImageFolder tree ``path/<class>/<image>``."""
     return make_domain(ImageFolder(_existing(path, "path")), val, test, test_fraction, split_seed)
 
 
-def image_list(path: str, root: Optional[str] = None, classes: Any = None, val: Optional[str] = None,
-               test: Optional[str] = None, test_fraction: float = 0.0, split_seed: int = 0) -> Domain:
+def image_list(
+    path: str,
+    root: Optional[str] = None,
+    classes: Any = None,
+    val: Optional[str] = None,
+    test: Optional[str] = None,
+    test_fraction: float = 0.0,
+    split_seed: int = 0,
+) -> Domain:
     """A domain from an image list file (see :func:`image_list_dataset`)."""
     return make_domain(image_list_dataset(path, root, classes), val, test, test_fraction, split_seed)
 
 
-def drift_folder(path: str, val: Optional[str] = None, test: Optional[str] = None,
-                 test_fraction: float = 0.0, split_seed: int = 0) -> Domain:
+def drift_folder(
+    path: str, val: Optional[str] = None, test: Optional[str] = None, test_fraction: float = 0.0, split_seed: int = 0
+) -> Domain:
     """A domain from a ``dalearn-drift`` output folder."""
     return make_domain(drift_folder_dataset(path), val, test, test_fraction, split_seed)
 
 
-def offline(dataset: str = "digits", variant: str = "clean", split: str = "train", heldout_split: Optional[str] = None,
-            role: str = "target", drift: Optional[Iterable[Any]] = None, root: Optional[str] = None,
-            download: bool = False, test_fraction: float = 0.0, split_seed: int = 0) -> Domain:
+def offline(
+    dataset: str = "digits",
+    variant: str = "clean",
+    split: str = "train",
+    heldout_split: Optional[str] = None,
+    role: str = "target",
+    drift: Optional[Iterable[Any]] = None,
+    root: Optional[str] = None,
+    download: bool = False,
+    test_fraction: float = 0.0,
+    split_seed: int = 0,
+) -> Domain:
     """A domain of an offline dataset (:mod:`dalearn.data.offline`): ``split`` is trained on;
     ``heldout_split`` (e.g. ``test``), when given, is the source's validation set
     (``role="source"``) or the target's test set (``role="target"``)."""
@@ -164,7 +182,7 @@ def offline(dataset: str = "digits", variant: str = "clean", split: str = "train
     if dataset not in builders:
         raise ValueError(f"unknown offline dataset {dataset!r}; choose one of {sorted(builders)}")
     extra = {"root": root, "download": download} if dataset == "fashion_mnist" else {}
-    build = lambda which: builders[dataset](split=which, variant=variant, drift=drift, **extra)  # noqa: E731
+    build = lambda which: builders[dataset](split=which, variant=variant, drift=drift, **extra)
     held = build(heldout_split) if heldout_split else None
     if role not in ("source", "target"):
         raise ValueError(f"role must be source or target, got {role!r}")
@@ -173,9 +191,17 @@ def offline(dataset: str = "digits", variant: str = "clean", split: str = "train
     return make_domain(build(split), test=held, test_fraction=test_fraction, split_seed=split_seed)
 
 
-def benchmark(domain: str, root: Optional[str] = None, split: Optional[str] = None, test_split: Optional[str] = None,
-              decode_size: Optional[int] = 256, val: Optional[str] = None, test: Optional[str] = None,
-              test_fraction: float = 0.0, split_seed: int = 0) -> Domain:
+def benchmark(
+    domain: str,
+    root: Optional[str] = None,
+    split: Optional[str] = None,
+    test_split: Optional[str] = None,
+    decode_size: Optional[int] = 256,
+    val: Optional[str] = None,
+    test: Optional[str] = None,
+    test_fraction: float = 0.0,
+    split_seed: int = 0,
+) -> Domain:
     """A domain of a benchmark dataset named ``dataset:domain`` (``office31:A``,
     ``office_home:Ar``, ``visda:Real``, ``domainnet:c``). ``root`` defaults to
     ``$DALEARN_DATA/<dataset>``, else ``data/<dataset>``; ``test_split`` (DomainNet:
@@ -190,4 +216,3 @@ def benchmark(domain: str, root: Optional[str] = None, split: Optional[str] = No
     if test_split:
         test = benchmark_domain(dataset, root, domain=key, split=test_split, decode_size=decode_size)
     return make_domain(train, val, test, test_fraction, split_seed)
-

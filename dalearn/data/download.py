@@ -71,7 +71,7 @@ def _total_from_range(header: Optional[str]) -> tuple[Optional[int], Optional[in
     """(first byte, total length) of a ``Content-Range: bytes a-b/total`` header."""
     if not header or not header.startswith("bytes "):
         return None, None
-    span, _, total = header[len("bytes "):].partition("/")
+    span, _, total = header[len("bytes ") :].partition("/")
     start = span.split("-", 1)[0]
     return (int(start) if start.isdigit() else None), (int(total) if total.isdigit() else None)
 
@@ -108,10 +108,12 @@ def _transfer(url: str, part: Path, timeout: float, log: Callable[[str], None]) 
     except urllib.error.HTTPError as error:
         if error.code == 416 and have:
             _discard_partial(part)
-            raise _TransferError("the server refused to resume (HTTP 416); restarting from zero", retry=True)
-        raise _TransferError(f"HTTP {error.code} {error.reason}", retry=error.code >= 500 or error.code == 429)
+            raise _TransferError("the server refused to resume (HTTP 416); restarting from zero", retry=True) from None
+        raise _TransferError(
+            f"HTTP {error.code} {error.reason}", retry=error.code >= 500 or error.code == 429
+        ) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        raise _TransferError(f"cannot connect: {getattr(error, 'reason', error)}", retry=True)
+        raise _TransferError(f"cannot connect: {getattr(error, 'reason', error)}", retry=True) from None
     with response:
         start, total = _total_from_range(response.headers.get("Content-Range"))
         if have and response.status == 206 and start == have:
@@ -133,10 +135,10 @@ def _transfer(url: str, part: Path, timeout: float, log: Callable[[str], None]) 
         try:
             with open(part, mode) as handle:
                 blocks = iter(lambda: response.read(CHUNK), b"")
-                for block in progress(blocks, f"download {part.name[:-len('.part')]}", chunks, "MiB"):
+                for block in progress(blocks, f"download {part.name[: -len('.part')]}", chunks, "MiB"):
                     handle.write(block)
         except (http.client.HTTPException, OSError) as error:
-            raise _TransferError(f"transfer interrupted: {error}", retry=True)
+            raise _TransferError(f"transfer interrupted: {error}", retry=True) from None
     got = part.stat().st_size
     if total is not None and got != total:
         raise _TransferError(f"transfer interrupted: got {got} of {total} bytes (kept {part} to resume)", retry=True)
@@ -229,8 +231,13 @@ def _use_local_archive(
 
 
 def _download_from_first_working(
-    resource: Resource, urls: Sequence[str], root: Path, expected: Optional[str],
-    retries: int, timeout: float, log: Callable[[str], None],
+    resource: Resource,
+    urls: Sequence[str],
+    root: Path,
+    expected: Optional[str],
+    retries: int,
+    timeout: float,
+    log: Callable[[str], None],
 ) -> str:
     """Try ``urls`` in turn until one delivers an archive that extracts; returns its SHA-256."""
     archive = root / resource.archive
@@ -301,8 +308,7 @@ def download_dataset(
             log(f"{resource.folder}: extracted to {root / resource.folder}")
         except DownloadError as error:
             failures.append(
-                f"{spec.title}: could not get {resource.archive}: {error}\n"
-                f"{manual_instructions(spec, root, resource)}"
+                f"{spec.title}: could not get {resource.archive}: {error}\n{manual_instructions(spec, root, resource)}"
             )
             log(f"{resource.folder}: FAILED")
     if failures:

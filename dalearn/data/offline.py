@@ -34,7 +34,16 @@ from dalearn.data.tensor_dataset import TensorImageDataset
 
 DIGIT_CLASSES = [str(i) for i in range(10)]
 FASHION_CLASSES = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 ]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 VARIANTS = ("clean", "m", "drift")
@@ -73,7 +82,9 @@ def _digits_raw(size: int) -> tuple[torch.Tensor, torch.Tensor]:
     return images, torch.from_numpy(digits.target).long()
 
 
-def _digits_split(split: str, size: int, split_seed: int, test_fraction: float = 0.3) -> tuple[torch.Tensor, torch.Tensor]:
+def _digits_split(
+    split: str, size: int, split_seed: int, test_fraction: float = 0.3
+) -> tuple[torch.Tensor, torch.Tensor]:
     images, labels = _digits_raw(size)
     order = np.random.default_rng(split_seed).permutation(len(labels))
     n_test = int(round(test_fraction * len(labels)))
@@ -120,7 +131,9 @@ def _fashion_raw(split: str, root: Optional[str], download: bool) -> tuple[torch
         files = [_idx_file(directory, stem) for stem in stems]
         if all(files):
             images, labels = (_read_idx(path) for path in files)
-            return torch.from_numpy(images.copy()).float().div_(255.0).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
+            return torch.from_numpy(images.copy()).float().div_(255.0).unsqueeze(1), torch.from_numpy(
+                labels.astype(np.int64)
+            )
     if download:
         if not root:
             raise ValueError("downloading Fashion-MNIST needs a data root: set data.root")
@@ -141,7 +154,9 @@ def _fashion_raw(split: str, root: Optional[str], download: bool) -> tuple[torch
 def _natural_photos() -> list[torch.Tensor]:
     from sklearn.datasets import load_sample_images
 
-    return [torch.from_numpy(image.copy()).permute(2, 0, 1).float().div_(255.0) for image in load_sample_images().images]
+    return [
+        torch.from_numpy(image.copy()).permute(2, 0, 1).float().div_(255.0) for image in load_sample_images().images
+    ]
 
 
 def blend_with_photos(images: torch.Tensor, seed: int) -> torch.Tensor:
@@ -185,7 +200,9 @@ def _make_variant(images: torch.Tensor, variant: str, drift: tuple, seed: int) -
 def _cached_digits(split: str, variant: str, size: int, drift: tuple, seed: int, split_seed: int) -> TensorImageDataset:
     images, labels = _digits_split(split, size, split_seed)
     variant_seed = seed * 2 + (split == "test")
-    return TensorImageDataset(_make_variant(images, variant, drift, variant_seed), labels, DIGIT_CLASSES, f"digits-{variant}-{split}")
+    return TensorImageDataset(
+        _make_variant(images, variant, drift, variant_seed), labels, DIGIT_CLASSES, f"digits-{variant}-{split}"
+    )
 
 
 @lru_cache(maxsize=16)

@@ -126,7 +126,7 @@ class SquareResizeCrop:
         if tuple(image.shape[-2:]) != (self.resize, self.resize):
             image = F2.resize(image, [self.resize, self.resize], mode, antialias=True)
         top, left, height, width = self.box()
-        crop = image[:, top: top + height, left: left + width]
+        crop = image[:, top : top + height, left : left + width]
         if (height, width) == (self.size, self.size):
             return crop
         if mode not in (InterpolationMode.BILINEAR, InterpolationMode.BICUBIC):
@@ -225,9 +225,7 @@ def eval_transform(
     return RecipeTransform("center", size, resize, flip=False, mean=mean, std=std)
 
 
-def reference_train_transform(
-    crop: str = "random", size: int = 224, resize: int = 256, flip: bool = True
-) -> Callable:
+def reference_train_transform(crop: str = "random", size: int = 224, resize: int = 256, flip: bool = True) -> Callable:
     """The reference pipeline in torchvision steps: the baseline :func:`train_transform` is
     measured and checked against."""
     if crop not in CROPS:

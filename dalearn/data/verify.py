@@ -50,8 +50,11 @@ class ListReport:
     @property
     def ok(self) -> bool:
         return (
-            self.list_problem is None and not self.missing and not self.undecodable
-            and not self.bad_labels and self.count_ok
+            self.list_problem is None
+            and not self.missing
+            and not self.undecodable
+            and not self.bad_labels
+            and self.count_ok
         )
 
 
@@ -61,7 +64,7 @@ def decode_error(path: str) -> Optional[str]:
         with Image.open(path) as image:
             image.draft("RGB", (1, 1))
             image.load()
-    except Exception as error:  # noqa: BLE001 - any decoder failure is a finding, not a crash
+    except Exception as error:
         return f"{type(error).__name__}: {error}"
     return None
 
@@ -102,7 +105,7 @@ def _decode_all(spec: BenchmarkSpec, reports: list[ListReport], present: list[li
         errors = list(progress(decoded, f"verify {spec.name}", len(paths), "images"))
     offset = 0
     for report, paths in zip(reports, present):
-        found = errors[offset:offset + len(paths)]
+        found = errors[offset : offset + len(paths)]
         report.undecodable = [(path, error) for path, error in zip(paths, found) if error is not None]
         report.decoded = report.list_problem is None
         offset += len(paths)

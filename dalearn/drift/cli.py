@@ -12,10 +12,10 @@ from typing import Any
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.run.config import CONFIG_DIR
 from dalearn.drift.generator import GeneratedSet, ImageDatasetGenerator
 from dalearn.drift.transforms import TransformInfo
 from dalearn.io import configure_console_logging
+from dalearn.run.config import CONFIG_DIR
 
 DRIFT_KINDS = ("abrupt", "gradual", "incremental", "none")
 
@@ -24,7 +24,9 @@ def build_generator(cfg: DictConfig) -> ImageDatasetGenerator:
     """The generator, its input and its drift, as configured."""
     source = cfg.input
     if (source.path is None) == (source.dataset is None):
-        raise ValueError("set exactly one of input.path (an ImageFolder tree) and input.dataset (digits | fashion_mnist)")
+        raise ValueError(
+            "set exactly one of input.path (an ImageFolder tree) and input.dataset (digits | fashion_mnist)"
+        )
     embeddings = cfg.embeddings
     embedder = {
         key: embeddings[key] for key in ("backbone", "pretrained", "weights", "image_size", "batch_size", "device")
@@ -42,8 +44,13 @@ def build_generator(cfg: DictConfig) -> ImageDatasetGenerator:
         generator = ImageDatasetGenerator(int(cfg.seed), input_path=str(source.path), **common)
     else:
         generator = ImageDatasetGenerator.from_offline(
-            int(cfg.seed), str(source.dataset), split=str(source.split), limit=source.limit,
-            root=source.root, download=bool(source.download), **common,
+            int(cfg.seed),
+            str(source.dataset),
+            split=str(source.split),
+            limit=source.limit,
+            root=source.root,
+            download=bool(source.download),
+            **common,
         )
     _add_drift(generator, cfg.drift)
     return generator

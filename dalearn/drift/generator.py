@@ -138,7 +138,9 @@ class ImageDatasetGenerator:
         if batch_size < 1:
             raise ValueError(f"batch_size must be positive, got {batch_size}")
         if not (math.isfinite(start_timestamp) and math.isfinite(timestamp_step) and timestamp_step > 0):
-            raise ValueError(f"need a finite start_timestamp and timestamp_step > 0, got {start_timestamp}, {timestamp_step}")
+            raise ValueError(
+                f"need a finite start_timestamp and timestamp_step > 0, got {start_timestamp}, {timestamp_step}"
+            )
         self.source = ImageFolderSource(input_path) if source is None else source
         self.seed = int(seed)
         self.compute_embeddings = bool(compute_embeddings)
@@ -224,7 +226,9 @@ class ImageDatasetGenerator:
         out: list[Optional[torch.Tensor]] = [None] * len(images)
         for members in groups.values():
             batch = torch.stack([images[i] for i in members])
-            drifted = apply_drift(batch, self.transforms, self.stream.drift_generator, torch.from_numpy(severity[members]))
+            drifted = apply_drift(
+                batch, self.transforms, self.stream.drift_generator, torch.from_numpy(severity[members])
+            )
             for i, image in zip(members, drifted):
                 out[i] = image
         return out
@@ -290,7 +294,9 @@ class ImageDatasetGenerator:
         ids = pa.array(rows["sample_id"], type=pa.int64())
         times = pa.array(rows["timestamp"], type=pa.float64())
         class_index = self.source.labels[rows["index"]]
-        output.write_table(MAPPING_NAME, pa.table({"sample_id": ids, "timestamp": times, "file_name": rows["file_name"]}))
+        output.write_table(
+            MAPPING_NAME, pa.table({"sample_id": ids, "timestamp": times, "file_name": rows["file_name"]})
+        )
         label = pa.array(self.labels[class_index], type=pa.int64())
         output.write_table(TARGET_NAME, pa.table({"sample_id": ids, "timestamp": times, "label": label}))
         drift = {
@@ -303,7 +309,9 @@ class ImageDatasetGenerator:
         }
         output.write_table(DRIFT_NAME, pa.table(drift))
         if embedder is not None:
-            output.write_table(EMBEDDINGS_NAME, embedding_table(rows["sample_id"], rows["timestamp"], rows["embeddings"]))
+            output.write_table(
+                EMBEDDINGS_NAME, embedding_table(rows["sample_id"], rows["timestamp"], rows["embeddings"])
+            )
         output.write_json(METADATA_NAME, self._metadata(rows, embedder, by_class))
 
     def _metadata(self, rows: dict, embedder: Optional[Embedder], by_class: bool) -> dict:

@@ -95,9 +95,7 @@ def plot_paired_kl_box(study: LevelStudy, path: str | Path) -> Path:
 def plot_domain_gap(study: LevelStudy, path: str | Path) -> Path:
     """Each DomainGap distance between the clean reference and the drifted set vs the level."""
     metrics = [m for m in GAP_METRICS if any(row["metric"] == m for row in study.gap_rows)]
-    figure, axes = plt.subplots(
-        1, len(metrics), figsize=(4 * len(metrics), 3.8), squeeze=False, layout="constrained"
-    )
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.8), squeeze=False, layout="constrained")
     for axis, metric in zip(axes[0], metrics):
         curve = study.gap_curve(metric)
         axis.plot(study.levels, curve, marker="o")
@@ -120,12 +118,18 @@ def read_report(folder: str | Path, transform: str) -> LevelStudy:
         with open(folder / name, encoding="utf-8", newline="") as handle:
             tables[name] = list(csv.DictReader(handle))
     kl_rows = [
-        {"level": float(r["level"]), "batch": int(r["batch"]), "kl_mean": float(r["kl_mean"]),
-         "kl_std": float(r["kl_std"]), "n": int(r["n"])}
+        {
+            "level": float(r["level"]),
+            "batch": int(r["batch"]),
+            "kl_mean": float(r["kl_mean"]),
+            "kl_std": float(r["kl_std"]),
+            "n": int(r["n"]),
+        }
         for r in tables["paired_kl.csv"]
     ]
     gap_rows = [
-        {"level": float(r["level"]), "metric": r["metric"], "value": float(r["value"])} for r in tables["domain_gap.csv"]
+        {"level": float(r["level"]), "metric": r["metric"], "value": float(r["value"])}
+        for r in tables["domain_gap.csv"]
     ]
     levels = sorted({row["level"] for row in kl_rows})
     return LevelStudy(transform, levels, kl_rows, gap_rows)

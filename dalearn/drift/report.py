@@ -43,7 +43,9 @@ def reference_default(level: float) -> list[TransformInfo]:
 def paired_kl(clean: Tensor, drifted: Tensor) -> Tensor:
     """Per-row ``KL(softmax(drifted) ‖ softmax(clean))`` of two ``[N, D]`` embedding tensors."""
     if clean.shape != drifted.shape or clean.dim() != 2:
-        raise ValueError(f"need two [N, D] embeddings of the same shape, got {tuple(clean.shape)}, {tuple(drifted.shape)}")
+        raise ValueError(
+            f"need two [N, D] embeddings of the same shape, got {tuple(clean.shape)}, {tuple(drifted.shape)}"
+        )
     log_p = F.log_softmax(drifted.double(), dim=1)
     log_q = F.log_softmax(clean.double(), dim=1)
     return (log_p.exp() * (log_p - log_q)).sum(dim=1)

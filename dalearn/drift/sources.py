@@ -123,4 +123,3 @@ class OfflineSource:
 
     def describe(self) -> str:
         return f"offline {self.name} ({len(self)} images, {len(self.classes)} classes)"
-

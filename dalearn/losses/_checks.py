@@ -82,8 +82,7 @@ def check_pair(name_s: str, x_s: torch.Tensor, name_t: str, x_t: torch.Tensor, s
     check_features(name_t, x_t)
     if x_s.size(1) != x_t.size(1):
         raise ValueError(
-            f"{name_s} and {name_t} must have the same feature dimension, got "
-            f"{tuple(x_s.shape)} and {tuple(x_t.shape)}"
+            f"{name_s} and {name_t} must have the same feature dimension, got {tuple(x_s.shape)} and {tuple(x_t.shape)}"
         )
     if same_batch and x_s.size(0) != x_t.size(0):
         raise ValueError(

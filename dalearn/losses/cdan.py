@@ -10,7 +10,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from dalearn.losses._checks import (
-    binary_accuracy, check_features, check_floating, check_reduction, input_width, reduce,
+    binary_accuracy,
+    check_features,
+    check_floating,
+    check_reduction,
+    input_width,
+    reduce,
 )
 from dalearn.nn.grl import WarmStartGradientReverseLayer
 from dalearn.nn.maps import MultiLinearMap, RandomizedMultiLinearMap
@@ -67,8 +72,10 @@ class ConditionalDomainAdversarialLoss(nn.Module):
         self.domain_discriminator = domain_discriminator
         self.entropy_conditioning = entropy_conditioning
         self.reduction = check_reduction(reduction)
-        self.grl = grl if grl is not None else WarmStartGradientReverseLayer(
-            alpha=1.0, lo=0.0, hi=1.0, max_iters=1000, auto_step=True
+        self.grl = (
+            grl
+            if grl is not None
+            else WarmStartGradientReverseLayer(alpha=1.0, lo=0.0, hi=1.0, max_iters=1000, auto_step=True)
         )
         if randomized:
             if num_classes <= 0 or features_dim <= 0 or randomized_dim <= 0:

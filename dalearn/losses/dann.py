@@ -9,7 +9,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from dalearn.losses._checks import (
-    binary_accuracy, check_floating, check_pair, check_reduction, check_weights, reduce,
+    binary_accuracy,
+    check_floating,
+    check_pair,
+    check_reduction,
+    check_weights,
+    reduce,
 )
 from dalearn.nn.grl import WarmStartGradientReverseLayer
 
@@ -68,8 +73,10 @@ class DomainAdversarialLoss(nn.Module):
         super().__init__()
         self.domain_discriminator = domain_discriminator
         self.reduction = check_reduction(reduction)
-        self.grl = grl if grl is not None else WarmStartGradientReverseLayer(
-            alpha=1.0, lo=0.0, hi=1.0, max_iters=1000, auto_step=True
+        self.grl = (
+            grl
+            if grl is not None
+            else WarmStartGradientReverseLayer(alpha=1.0, lo=0.0, hi=1.0, max_iters=1000, auto_step=True)
         )
         self.sigmoid = sigmoid
         self.logits = logits
@@ -109,8 +116,10 @@ class DomainAdversarialLoss(nn.Module):
             raise ValueError(f"sigmoid=False needs a discriminator output of shape (N, 2), got {tuple(d.shape)}")
         labels = torch.cat([torch.ones(n_s), torch.zeros(f_t.size(0))]).long().to(d.device)
         self.domain_discriminator_accuracy = (d.detach().argmax(dim=1) == labels).float().mean()
-        weights = torch.cat([
-            w_s if w_s is not None else torch.ones(n_s, device=d.device),
-            w_t if w_t is not None else torch.ones(f_t.size(0), device=d.device),
-        ]).to(d.dtype)
+        weights = torch.cat(
+            [
+                w_s if w_s is not None else torch.ones(n_s, device=d.device),
+                w_t if w_t is not None else torch.ones(f_t.size(0), device=d.device),
+            ]
+        ).to(d.dtype)
         return reduce(F.cross_entropy(d, labels, reduction="none") * weights, self.reduction)

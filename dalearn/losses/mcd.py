@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from dalearn.losses._checks import check_pair, check_features
+from dalearn.losses._checks import check_features, check_pair
 
 
 def classifier_discrepancy(predictions1: torch.Tensor, predictions2: torch.Tensor) -> torch.Tensor:

@@ -15,7 +15,7 @@ def default_kernels() -> list[nn.Module]:
     """The DAN recipe: five Gaussian kernels with σ² = α·mean(D²), α ∈ {1/8, 1/4, 1/2, 1, 2}."""
     from dalearn.nn.kernels import GaussianKernel
 
-    return [GaussianKernel(alpha=2.0 ** k) for k in range(-3, 2)]
+    return [GaussianKernel(alpha=2.0**k) for k in range(-3, 2)]
 
 
 class MultipleKernelMaximumMeanDiscrepancy(nn.Module):
@@ -60,7 +60,9 @@ class MultipleKernelMaximumMeanDiscrepancy(nn.Module):
     ) -> None:
         super().__init__()
         if quadratic_program:
-            raise ValueError("quadratic_program=True (QP kernel weights) is not supported; kernels are summed with weight 1")
+            raise ValueError(
+                "quadratic_program=True (QP kernel weights) is not supported; kernels are summed with weight 1"
+            )
         kernels = default_kernels() if kernels is None else list(kernels)
         if not kernels:
             raise ValueError("MultipleKernelMaximumMeanDiscrepancy needs at least one kernel")

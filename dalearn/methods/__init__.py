@@ -16,6 +16,17 @@ from dalearn.methods.shot import SHOT
 from dalearn.methods.source_only import SourceOnly
 
 __all__ = [
-    "AFN", "BNM", "CDAN", "DAN", "DANN", "JAN", "MCC", "MCD", "MDD", "SHOT", "DomainAdaptationModule", "SelfTraining",
+    "AFN",
+    "BNM",
+    "CDAN",
+    "DAN",
+    "DANN",
+    "JAN",
+    "MCC",
+    "MCD",
+    "MDD",
+    "SHOT",
+    "DomainAdaptationModule",
+    "SelfTraining",
     "SourceOnly",
 ]

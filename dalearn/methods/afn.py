@@ -52,9 +52,17 @@ class AFN(DomainAdaptationModule):
     provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 0.05, delta: float = 1.0, bottleneck_dim: int = 1000, dropout: float = 0.5,
-        num_blocks: int = 1, entropy_weight: float = 0.0, regularizers: Optional[Mapping[str, Any]] = None,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 0.05,
+        delta: float = 1.0,
+        bottleneck_dim: int = 1000,
+        dropout: float = 0.5,
+        num_blocks: int = 1,
+        entropy_weight: float = 0.0,
+        regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
         neck = afn_bottleneck(backbone.out_features, bottleneck_dim, num_blocks, dropout)
@@ -76,6 +84,10 @@ class AFN(DomainAdaptationModule):
             loss = loss + self.entropy_weight * entropy
             losses["entropy_loss"] = entropy
         return {
-            "loss": loss, **losses,
-            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+            "loss": loss,
+            **losses,
+            "logits_s": y_s_hat,
+            "logits_t": y_t_hat,
+            "features_s": f_s,
+            "features_t": f_t,
         }

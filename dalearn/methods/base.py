@@ -68,8 +68,14 @@ ROLE_PREFIX = {"target_val": ("val", "tgt"), "target_test": ("test", "tgt"), "so
 #: the validator inputs each evaluation role provides (the other roles feed no validator).
 VALIDATOR_ROLES = {"target_val": "target", "source_val": "source"}
 DEFAULT_OPTIM = {
-    "lr": 0.01, "momentum": 0.9, "weight_decay": 1e-3, "nesterov": True,
-    "lr_gamma": 1e-3, "lr_decay": 0.75, "backbone_lr_mult": 0.1, "optimizer": None,
+    "lr": 0.01,
+    "momentum": 0.9,
+    "weight_decay": 1e-3,
+    "nesterov": True,
+    "lr_gamma": 1e-3,
+    "lr_decay": 0.75,
+    "backbone_lr_mult": 0.1,
+    "optimizer": None,
 }
 PROGRESS_BAR_KEYS = ("loss", "domain_acc")
 
@@ -102,7 +108,11 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
     log_train_every_step = False
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None, trade_off: float = 1.0,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0,
         regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__()
@@ -118,10 +128,12 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
         self.regularizers = build_regularizers(regularizers, type(self).__name__, self.provides)
         self.eval_metrics = nn.ModuleDict()
         for role in ROLE_PREFIX:
-            self.eval_metrics[role] = nn.ModuleDict({
-                "acc": MulticlassAccuracy(num_classes, average="micro"),
-                "mean_class_acc": MulticlassAccuracy(num_classes, average="macro"),
-            })
+            self.eval_metrics[role] = nn.ModuleDict(
+                {
+                    "acc": MulticlassAccuracy(num_classes, average="micro"),
+                    "mean_class_acc": MulticlassAccuracy(num_classes, average="macro"),
+                }
+            )
         self.validators = nn.ModuleDict()
 
     # ------------------------------------------------------------------ contract
@@ -239,8 +251,11 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
         if factory is None:
             nesterov = self.optim["nesterov"] and self.optim["momentum"] > 0
             factory = functools.partial(
-                torch.optim.SGD, lr=self.optim["lr"], momentum=self.optim["momentum"],
-                weight_decay=self.optim["weight_decay"], nesterov=nesterov,
+                torch.optim.SGD,
+                lr=self.optim["lr"],
+                momentum=self.optim["momentum"],
+                weight_decay=self.optim["weight_decay"],
+                nesterov=nesterov,
             )
         return factory(groups, **overrides)
 
@@ -250,7 +265,10 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
 
     def configure_optimizers(self) -> dict:
         optimizer = self.build_optimizer(self.parameter_groups())
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.build_scheduler(optimizer), "interval": "step"}}
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": self.build_scheduler(optimizer), "interval": "step"},
+        }
 
     # ------------------------------------------------------------------ evaluation
     def _roles(self) -> list[str]:

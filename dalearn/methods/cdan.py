@@ -21,20 +21,37 @@ class CDAN(DomainAdaptationModule):
     provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0, bottleneck_dim: int = 256, hidden_size: int = 1024,
-        entropy_conditioning: bool = False, randomized: bool = False, randomized_dim: int = 1024,
-        grl_alpha: float = 1.0, grl_lo: float = 0.0, grl_hi: float = 1.0, grl_max_iters: int = 1000,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0,
+        bottleneck_dim: int = 256,
+        hidden_size: int = 1024,
+        entropy_conditioning: bool = False,
+        randomized: bool = False,
+        randomized_dim: int = 1024,
+        grl_alpha: float = 1.0,
+        grl_lo: float = 0.0,
+        grl_hi: float = 1.0,
+        grl_max_iters: int = 1000,
         regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
-        self.classifier = ImageClassifier(backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim)
+        self.classifier = ImageClassifier(
+            backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim
+        )
         in_feature = randomized_dim if randomized else bottleneck_dim * num_classes
         self.discriminator = DomainDiscriminator(in_feature, hidden_size)
         self.warm_start_grl(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=True)
         self.adversarial = ConditionalDomainAdversarialLoss(
-            self.discriminator, entropy_conditioning=entropy_conditioning, randomized=randomized,
-            num_classes=num_classes, features_dim=bottleneck_dim, randomized_dim=randomized_dim, grl=self.grl,
+            self.discriminator,
+            entropy_conditioning=entropy_conditioning,
+            randomized=randomized,
+            num_classes=num_classes,
+            features_dim=bottleneck_dim,
+            randomized_dim=randomized_dim,
+            grl=self.grl,
         )
 
     def parameter_groups(self) -> list[dict]:
@@ -47,7 +64,12 @@ class CDAN(DomainAdaptationModule):
         cls_loss = cross_entropy(y_s_hat, y_s)
         transfer_loss = self.adversarial(y_s_hat, f_s, y_t_hat, f_t)
         return {
-            "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss,
-            "transfer_loss": transfer_loss, "domain_acc": self.adversarial.domain_discriminator_accuracy,
-            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+            "loss": cls_loss + self.trade_off * transfer_loss,
+            "cls_loss": cls_loss,
+            "transfer_loss": transfer_loss,
+            "domain_acc": self.adversarial.domain_discriminator_accuracy,
+            "logits_s": y_s_hat,
+            "logits_t": y_t_hat,
+            "features_s": f_s,
+            "features_t": f_t,
         }

@@ -49,7 +49,7 @@ def load_classifier_weights(classifier: nn.Module, path: str, option: str) -> Pa
     state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         raise ValueError(f"{option}: {file} holds no state_dict")
-    weights = {key[len(PREFIX):]: value for key, value in state.items() if key.startswith(PREFIX)}
+    weights = {key[len(PREFIX) :]: value for key, value in state.items() if key.startswith(PREFIX)}
     if not weights:
         raise ValueError(f"{option}: {file} has no '{PREFIX}*' weights; is it a dalearn run's checkpoint?")
     expected = classifier.state_dict()

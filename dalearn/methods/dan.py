@@ -22,9 +22,15 @@ class DAN(DomainAdaptationModule):
     provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0, bottleneck_dim: int = 256, linear: bool = True,
-        kernel_alphas: Sequence[float] = (0.125, 0.25, 0.5, 1.0, 2.0), estimator: str = "unbiased",
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0,
+        bottleneck_dim: int = 256,
+        linear: bool = True,
+        kernel_alphas: Sequence[float] = (0.125, 0.25, 0.5, 1.0, 2.0),
+        estimator: str = "unbiased",
         regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
@@ -40,6 +46,11 @@ class DAN(DomainAdaptationModule):
         cls_loss = cross_entropy(y_s_hat, y_s)
         transfer_loss = self.mkmmd(f_s, f_t)
         return {
-            "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss,
-            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+            "loss": cls_loss + self.trade_off * transfer_loss,
+            "cls_loss": cls_loss,
+            "transfer_loss": transfer_loss,
+            "logits_s": y_s_hat,
+            "logits_t": y_t_hat,
+            "features_s": f_s,
+            "features_t": f_t,
         }

@@ -21,13 +21,23 @@ class DANN(DomainAdaptationModule):
     provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0, bottleneck_dim: int = 256, hidden_size: int = 1024,
-        grl_alpha: float = 1.0, grl_lo: float = 0.0, grl_hi: float = 1.0, grl_max_iters: int = 1000,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0,
+        bottleneck_dim: int = 256,
+        hidden_size: int = 1024,
+        grl_alpha: float = 1.0,
+        grl_lo: float = 0.0,
+        grl_hi: float = 1.0,
+        grl_max_iters: int = 1000,
         regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
-        self.classifier = ImageClassifier(backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim)
+        self.classifier = ImageClassifier(
+            backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim
+        )
         self.discriminator = DomainDiscriminator(bottleneck_dim, hidden_size)
         self.warm_start_grl(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=True)
         self.adversarial = DomainAdversarialLoss(self.discriminator, grl=self.grl)
@@ -42,7 +52,12 @@ class DANN(DomainAdaptationModule):
         cls_loss = cross_entropy(y_s_hat, y_s)
         transfer_loss = self.adversarial(f_s, f_t)
         return {
-            "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss,
-            "transfer_loss": transfer_loss, "domain_acc": self.adversarial.domain_discriminator_accuracy,
-            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+            "loss": cls_loss + self.trade_off * transfer_loss,
+            "cls_loss": cls_loss,
+            "transfer_loss": transfer_loss,
+            "domain_acc": self.adversarial.domain_discriminator_accuracy,
+            "logits_s": y_s_hat,
+            "logits_t": y_t_hat,
+            "features_s": f_s,
+            "features_t": f_t,
         }

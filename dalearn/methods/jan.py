@@ -23,10 +23,18 @@ class JAN(DomainAdaptationModule):
     provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0, bottleneck_dim: int = 256, linear: bool = False, adversarial: bool = False,
-        kernel_alphas: Sequence[float] = (0.125, 0.25, 0.5, 1.0, 2.0), prediction_sigma: float = 0.92,
-        theta_lr_mult: float = 0.1, estimator: str = "unbiased",
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0,
+        bottleneck_dim: int = 256,
+        linear: bool = False,
+        adversarial: bool = False,
+        kernel_alphas: Sequence[float] = (0.125, 0.25, 0.5, 1.0, 2.0),
+        prediction_sigma: float = 0.92,
+        theta_lr_mult: float = 0.1,
+        estimator: str = "unbiased",
         regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
@@ -35,9 +43,13 @@ class JAN(DomainAdaptationModule):
         self.thetas = nn.ModuleList([Theta(bottleneck_dim), Theta(num_classes)]) if adversarial else None
         self.theta_lr_mult = theta_lr_mult
         self.jmmd = JointMultipleKernelMaximumMeanDiscrepancy(
-            ([GaussianKernel(alpha=a) for a in kernel_alphas],
-             [GaussianKernel(sigma=prediction_sigma, track_running_stats=False)]),
-            linear=linear, thetas=self.thetas, estimator=estimator,
+            (
+                [GaussianKernel(alpha=a) for a in kernel_alphas],
+                [GaussianKernel(sigma=prediction_sigma, track_running_stats=False)],
+            ),
+            linear=linear,
+            thetas=self.thetas,
+            estimator=estimator,
         )
 
     def parameter_groups(self) -> list[dict]:
@@ -53,6 +65,11 @@ class JAN(DomainAdaptationModule):
         cls_loss = cross_entropy(y_s_hat, y_s)
         transfer_loss = self.jmmd((f_s, F.softmax(y_s_hat, dim=1)), (f_t, F.softmax(y_t_hat, dim=1)))
         return {
-            "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss,
-            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+            "loss": cls_loss + self.trade_off * transfer_loss,
+            "cls_loss": cls_loss,
+            "transfer_loss": transfer_loss,
+            "logits_s": y_s_hat,
+            "logits_t": y_t_hat,
+            "features_s": f_s,
+            "features_t": f_t,
         }

@@ -24,12 +24,19 @@ class MCC(DomainAdaptationModule):
     provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0, temperature: float = 2.5, bottleneck_dim: int = 1024,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0,
+        temperature: float = 2.5,
+        bottleneck_dim: int = 1024,
         regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
-        self.classifier = ImageClassifier(backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim)
+        self.classifier = ImageClassifier(
+            backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim
+        )
         self.mcc = MinimumClassConfusionLoss(temperature)
 
     def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -39,6 +46,11 @@ class MCC(DomainAdaptationModule):
         cls_loss = cross_entropy(y_s_hat, y_s)
         transfer_loss = self.mcc(y_t_hat)
         return {
-            "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss,
-            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+            "loss": cls_loss + self.trade_off * transfer_loss,
+            "cls_loss": cls_loss,
+            "transfer_loss": transfer_loss,
+            "logits_s": y_s_hat,
+            "logits_t": y_t_hat,
+            "features_s": f_s,
+            "features_t": f_t,
         }

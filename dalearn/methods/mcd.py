@@ -65,9 +65,16 @@ class MCD(DomainAdaptationModule):
     provides = frozenset()
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 10.0, num_k: int = 4, bottleneck_dim: int = 1024, entropy_weight: float = 0.01,
-        generator_momentum: float = 0.0, regularizers: Optional[Mapping[str, Any]] = None,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 10.0,
+        num_k: int = 4,
+        bottleneck_dim: int = 1024,
+        entropy_weight: float = 0.01,
+        generator_momentum: float = 0.0,
+        regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
         if num_k < 1:

@@ -22,9 +22,18 @@ class MDD(DomainAdaptationModule):
     provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0, margin: float = 4.0, bottleneck_dim: int = 1024, width: int = 1024,
-        grl_alpha: float = 1.0, grl_lo: float = 0.0, grl_hi: float = 0.1, grl_max_iters: int = 1000,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0,
+        margin: float = 4.0,
+        bottleneck_dim: int = 1024,
+        width: int = 1024,
+        grl_alpha: float = 1.0,
+        grl_lo: float = 0.0,
+        grl_hi: float = 0.1,
+        grl_max_iters: int = 1000,
         regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
@@ -41,6 +50,11 @@ class MDD(DomainAdaptationModule):
         transfer_loss = self.mdd(y_s_hat, y_s_adv, y_t_hat, y_t_adv)
         self.classifier.step()
         return {
-            "loss": cls_loss - self.trade_off * transfer_loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss,
-            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+            "loss": cls_loss - self.trade_off * transfer_loss,
+            "cls_loss": cls_loss,
+            "transfer_loss": transfer_loss,
+            "logits_s": y_s_hat,
+            "logits_t": y_t_hat,
+            "features_s": f_s,
+            "features_t": f_t,
         }

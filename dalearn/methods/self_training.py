@@ -42,15 +42,24 @@ class SelfTraining(DomainAdaptationModule):
     target_views = ("strong",)
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0, threshold: float = 0.9, bottleneck_dim: int = 256,
-        distribution_alignment: bool = False, alignment_momentum: float = 0.999, init_ckpt: Optional[str] = None,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        trade_off: float = 1.0,
+        threshold: float = 0.9,
+        bottleneck_dim: int = 256,
+        distribution_alignment: bool = False,
+        alignment_momentum: float = 0.999,
+        init_ckpt: Optional[str] = None,
         regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
         if not 0.0 <= alignment_momentum < 1.0:
             raise ValueError(f"alignment_momentum must be in [0, 1), got {alignment_momentum}")
-        self.classifier = ImageClassifier(backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim)
+        self.classifier = ImageClassifier(
+            backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim
+        )
         self.self_training = ConfidenceBasedSelfTrainingLoss(threshold)
         self.distribution_alignment = bool(distribution_alignment)
         self.alignment_momentum = float(alignment_momentum)
@@ -68,7 +77,9 @@ class SelfTraining(DomainAdaptationModule):
         aligned = probabilities / (self.target_prior * self.num_classes)
         return aligned / aligned.sum(dim=1, keepdim=True)
 
-    def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    def compute_losses(
+        self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: Mapping[str, torch.Tensor]
+    ) -> dict[str, torch.Tensor]:
         weak, strong = x_t["image"], x_t["strong"]
         logits, features = self.classifier(torch.cat([x_s, weak, strong]))
         n_s, n_t = x_s.size(0), weak.size(0)
@@ -81,7 +92,12 @@ class SelfTraining(DomainAdaptationModule):
                 reference = torch.log(self.align(F.softmax(reference, dim=1)).clamp_min(1e-30))
         transfer_loss, mask, _ = self.self_training(y_t_strong, reference)
         return {
-            "loss": cls_loss + self.trade_off * transfer_loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss,
+            "loss": cls_loss + self.trade_off * transfer_loss,
+            "cls_loss": cls_loss,
+            "transfer_loss": transfer_loss,
             "pseudo_label_ratio": mask.mean(),
-            "logits_s": y_s_hat, "logits_t": y_t_hat, "features_s": f_s, "features_t": f_t,
+            "logits_s": y_s_hat,
+            "logits_t": y_t_hat,
+            "features_s": f_s,
+            "features_t": f_t,
         }

@@ -55,10 +55,19 @@ class SHOT(DomainAdaptationModule):
     name = "shot"
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        stage: str = "target", source_ckpt: Optional[str] = None, bottleneck_dim: int = 256,
-        label_smoothing: float = 0.1, im_weight: float = 1.0, pseudo_label_weight: float = 0.3,
-        cluster_rounds: int = 1, trade_off: float = 1.0, regularizers: Optional[Mapping[str, Any]] = None,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        stage: str = "target",
+        source_ckpt: Optional[str] = None,
+        bottleneck_dim: int = 256,
+        label_smoothing: float = 0.1,
+        im_weight: float = 1.0,
+        pseudo_label_weight: float = 0.3,
+        cluster_rounds: int = 1,
+        trade_off: float = 1.0,
+        regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         if stage not in STAGES:
             raise ValueError(f"method.stage must be one of {STAGES}, got {stage!r}")
@@ -111,7 +120,9 @@ class SHOT(DomainAdaptationModule):
             self.pseudo_labels = self.compute_pseudo_labels()
 
     # ------------------------------------------------------------------ objective
-    def compute_losses(self, x_s: Optional[torch.Tensor], y_s: Optional[torch.Tensor], x_t: Any) -> dict[str, torch.Tensor]:
+    def compute_losses(
+        self, x_s: Optional[torch.Tensor], y_s: Optional[torch.Tensor], x_t: Any
+    ) -> dict[str, torch.Tensor]:
         if self.stage == "source":
             logits, features = self.classifier(x_s)
             cls_loss = F.cross_entropy(logits, y_s, label_smoothing=self.label_smoothing)
@@ -123,6 +134,8 @@ class SHOT(DomainAdaptationModule):
         pseudo_label_loss = F.cross_entropy(logits, self.pseudo_labels[x_t["index"].to(self.pseudo_labels.device)])
         return {
             "loss": self.im_weight * im_loss + self.pseudo_label_weight * pseudo_label_loss,
-            "im_loss": im_loss, "pseudo_label_loss": pseudo_label_loss,
-            "logits_t": logits, "features_t": features,
+            "im_loss": im_loss,
+            "pseudo_label_loss": pseudo_label_loss,
+            "logits_t": logits,
+            "features_t": features,
         }

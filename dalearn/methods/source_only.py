@@ -19,8 +19,13 @@ class SourceOnly(DomainAdaptationModule):
     provides = frozenset({"logits_s", "features_s"})
 
     def __init__(
-        self, backbone: nn.Module, num_classes: int, optim: Optional[Mapping[str, Any]] = None,
-        bottleneck_dim: int = 0, trade_off: float = 0.0, regularizers: Optional[Mapping[str, Any]] = None,
+        self,
+        backbone: nn.Module,
+        num_classes: int,
+        optim: Optional[Mapping[str, Any]] = None,
+        bottleneck_dim: int = 0,
+        trade_off: float = 0.0,
+        regularizers: Optional[Mapping[str, Any]] = None,
     ) -> None:
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
         neck = bottleneck(backbone.out_features, bottleneck_dim) if bottleneck_dim else None
@@ -30,6 +35,9 @@ class SourceOnly(DomainAdaptationModule):
         logits, features = self.classifier(x_s)
         cls_loss = cross_entropy(logits, y_s)
         return {
-            "loss": cls_loss, "cls_loss": cls_loss, "transfer_loss": torch.zeros_like(cls_loss),
-            "logits_s": logits, "features_s": features,
+            "loss": cls_loss,
+            "cls_loss": cls_loss,
+            "transfer_loss": torch.zeros_like(cls_loss),
+            "logits_s": logits,
+            "features_s": features,
         }

@@ -196,7 +196,7 @@ class DomainGapSummary:
     __add__ = merge
 
     def _map(self, fn) -> "DomainGapSummary":
-        keep = lambda t: None if t is None else fn(t)  # noqa: E731
+        keep = lambda t: None if t is None else fn(t)
         return DomainGapSummary(
             keep(self.count),
             keep(self.sum),

@@ -39,9 +39,16 @@ class LeNet(nn.Module):
     def __init__(self, in_chans: int = 3) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(in_chans, 32, kernel_size=5), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, kernel_size=5), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-            nn.AdaptiveAvgPool2d(4), nn.Flatten(),
+            nn.Conv2d(in_chans, 32, kernel_size=5),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, kernel_size=5),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
         )
         self.out_features = 64 * 4 * 4
 

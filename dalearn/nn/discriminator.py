@@ -24,13 +24,21 @@ class DomainDiscriminator(nn.Sequential):
             raise ValueError(f"in_feature and hidden_size must be positive, got {in_feature}, {hidden_size}")
         if batch_norm:
             layers = [
-                nn.Linear(in_feature, hidden_size), nn.BatchNorm1d(hidden_size), nn.ReLU(),
-                nn.Linear(hidden_size, hidden_size), nn.BatchNorm1d(hidden_size), nn.ReLU(),
+                nn.Linear(in_feature, hidden_size),
+                nn.BatchNorm1d(hidden_size),
+                nn.ReLU(),
+                nn.Linear(hidden_size, hidden_size),
+                nn.BatchNorm1d(hidden_size),
+                nn.ReLU(),
             ]
         else:
             layers = [
-                nn.Linear(in_feature, hidden_size), nn.ReLU(), nn.Dropout(0.5),
-                nn.Linear(hidden_size, hidden_size), nn.ReLU(), nn.Dropout(0.5),
+                nn.Linear(in_feature, hidden_size),
+                nn.ReLU(),
+                nn.Dropout(0.5),
+                nn.Linear(hidden_size, hidden_size),
+                nn.ReLU(),
+                nn.Dropout(0.5),
             ]
         super().__init__(*layers, nn.Linear(hidden_size, 1))
         self.in_feature = in_feature

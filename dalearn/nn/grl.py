@@ -121,7 +121,4 @@ class WarmStartGradientReverseLayer(nn.Module):
         self.iter_num = int(state["iter_num"])
 
     def extra_repr(self) -> str:
-        return (
-            f"alpha={self.alpha}, lo={self.lo}, hi={self.hi}, max_iters={self.max_iters}, "
-            f"auto_step={self.auto_step}"
-        )
+        return f"alpha={self.alpha}, lo={self.lo}, hi={self.hi}, max_iters={self.max_iters}, auto_step={self.auto_step}"

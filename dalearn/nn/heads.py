@@ -14,9 +14,7 @@ from torch import nn
 from dalearn.nn.grl import WarmStartGradientReverseLayer
 
 
-def bottleneck(
-    in_features: int, out_features: int, batch_norm: bool = True, dropout: float = 0.0
-) -> nn.Sequential:
+def bottleneck(in_features: int, out_features: int, batch_norm: bool = True, dropout: float = 0.0) -> nn.Sequential:
     """Linear(in, out) → [BatchNorm1d] → ReLU → [Dropout(p)].
 
     DANN/CDAN: BN, no dropout. DAN: no BN, dropout 0.5. JAN and MDD: BN and dropout 0.5.
@@ -73,7 +71,11 @@ class ImageClassifier(nn.Module):
         """Parameter groups: backbone at ``backbone_lr_mult × base_lr``, the rest at ``base_lr``."""
         return [
             {"params": list(self.backbone.parameters()), "lr": backbone_lr_mult * base_lr, "lr_mult": backbone_lr_mult},
-            {"params": list(self.bottleneck.parameters()) + list(self.head.parameters()), "lr": base_lr, "lr_mult": 1.0},
+            {
+                "params": list(self.bottleneck.parameters()) + list(self.head.parameters()),
+                "lr": base_lr,
+                "lr_mult": 1.0,
+            },
         ]
 
 
@@ -84,9 +86,13 @@ class MCDClassifierHead(nn.Sequential):
     def __init__(self, in_features: int, num_classes: int, bottleneck_dim: int = 1024, dropout: float = 0.5) -> None:
         super().__init__(
             nn.Dropout(dropout),
-            nn.Linear(in_features, bottleneck_dim), nn.BatchNorm1d(bottleneck_dim), nn.ReLU(),
+            nn.Linear(in_features, bottleneck_dim),
+            nn.BatchNorm1d(bottleneck_dim),
+            nn.ReLU(),
             nn.Dropout(dropout),
-            nn.Linear(bottleneck_dim, bottleneck_dim), nn.BatchNorm1d(bottleneck_dim), nn.ReLU(),
+            nn.Linear(bottleneck_dim, bottleneck_dim),
+            nn.BatchNorm1d(bottleneck_dim),
+            nn.ReLU(),
             nn.Linear(bottleneck_dim, num_classes),
         )
 

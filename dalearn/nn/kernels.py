@@ -64,9 +64,7 @@ class GaussianKernel(nn.Module):
         torch.Size([8, 8])
     """
 
-    def __init__(
-        self, sigma: Optional[float] = None, track_running_stats: bool = True, alpha: float = 1.0
-    ) -> None:
+    def __init__(self, sigma: Optional[float] = None, track_running_stats: bool = True, alpha: float = 1.0) -> None:
         super().__init__()
         if not track_running_stats and sigma is None:
             raise ValueError("GaussianKernel needs `sigma` when track_running_stats=False")

@@ -41,7 +41,10 @@ class RandomizedMultiLinearMap(nn.Module):
     """
 
     def __init__(
-        self, features_dim: int, num_classes: int, output_dim: int = 1024,
+        self,
+        features_dim: int,
+        num_classes: int,
+        output_dim: int = 1024,
         generator: Optional[torch.Generator] = None,
     ) -> None:
         super().__init__()

@@ -40,11 +40,15 @@ def render_experiment(table: RecipeTable, recipe: Recipe) -> str:
     if table.notes:
         lines += _comment(table.notes)
     lines.append("defaults:")
-    overrides = {**({"data": recipe.groups["data"]} if "data" in recipe.groups else {}), "method": recipe.method,
-                 **{g: recipe.groups[g] for g in ("backbone", "trainer") if g in recipe.groups}}
+    overrides = {
+        **({"data": recipe.groups["data"]} if "data" in recipe.groups else {}),
+        "method": recipe.method,
+        **{g: recipe.groups[g] for g in ("backbone", "trainer") if g in recipe.groups},
+    }
     lines += [f"  - override /{group}: {option}" for group, option in overrides.items()]
     text = "\n".join(lines) + "\n"
     if recipe.settings:
-        text += "\n" + yaml.safe_dump(recipe.settings, sort_keys=False, default_flow_style=False, allow_unicode=True,
-                                      width=WIDTH)
+        text += "\n" + yaml.safe_dump(
+            recipe.settings, sort_keys=False, default_flow_style=False, allow_unicode=True, width=WIDTH
+        )
     return text

@@ -47,8 +47,10 @@ def differences(tables: list[RecipeTable], experiment_dir: Path = CONF_DIR / "ex
             message = f"{shown(path)} is missing: {row} generates it. Regenerate with `{WRITE_COMMAND}`."
             found.append(Difference(path, "missing", message))
         elif path.read_text(encoding="utf-8") != text:
-            message = (f"{shown(path)} is stale: it differs from what {row} generates (edited by hand, or the "
-                       f"table changed). Regenerate with `{WRITE_COMMAND}`.")
+            message = (
+                f"{shown(path)} is stale: it differs from what {row} generates (edited by hand, or the "
+                f"table changed). Regenerate with `{WRITE_COMMAND}`."
+            )
             found.append(Difference(path, "stale", message))
     tables_by_name = {table.benchmark: table for table in tables}
     for path in sorted(experiment_dir.rglob("*.yaml")):
@@ -56,9 +58,16 @@ def differences(tables: list[RecipeTable], experiment_dir: Path = CONF_DIR / "ex
             continue
         benchmark = path.relative_to(experiment_dir).parts[0]
         table = tables_by_name.get(benchmark)
-        where = f"a row {path.stem} to {shown(table.path)}" if table else f"a recipe table {shown(TABLE_DIR / (benchmark + '.yaml'))}"
-        removal = (f"or remove it with `{WRITE_COMMAND}`" if is_generated(path)
-                   else "or delete the file (it is hand-written, so --write leaves it)")
+        where = (
+            f"a row {path.stem} to {shown(table.path)}"
+            if table
+            else f"a recipe table {shown(TABLE_DIR / (benchmark + '.yaml'))}"
+        )
+        removal = (
+            f"or remove it with `{WRITE_COMMAND}`"
+            if is_generated(path)
+            else "or delete the file (it is hand-written, so --write leaves it)"
+        )
         message = f"{shown(path)} has no recipe: add {where} and run `{WRITE_COMMAND}`, {removal}."
         found.append(Difference(path, "orphan", message))
     return found

@@ -102,7 +102,8 @@ def _check_value(name: str, value: Any, where: str) -> None:
         else:
             raise RecipeTableError(
                 f"{where}: {name}: {value!r} is read as text; write the number with a decimal point "
-                f"(e.g. 0.001 or 1.0e-3)")
+                f"(e.g. 0.001 or 1.0e-3)"
+            )
     if name in NUMBERS and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise RecipeTableError(f"{where}: {name} must be a number, got {value!r}")
     if name in INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
@@ -114,7 +115,9 @@ def _check_value(name: str, value: Any, where: str) -> None:
 
 def _set_once(settings: dict, section: str, key: str, value: Any, where: str) -> None:
     if key in settings[section]:
-        raise RecipeTableError(f"{where}: {section}.{key} is given twice (a column and a key of the same name); keep one")
+        raise RecipeTableError(
+            f"{where}: {section}.{key} is given twice (a column and a key of the same name); keep one"
+        )
     settings[section][key] = value
 
 
@@ -136,7 +139,8 @@ def _settings(row: dict, where: str) -> dict[str, dict[str, Any]]:
         if section not in SECTIONS or not key or "." in key:
             raise RecipeTableError(
                 f"{where}: unknown column {name!r}; use one of {sorted(COLUMNS)}, the groups {list(GROUPS)}, "
-                f"{list(TEXTS)}, method: {{key: value}} or a dotted <section>.<key> with section in {list(SECTIONS)}")
+                f"{list(TEXTS)}, method: {{key: value}} or a dotted <section>.<key> with section in {list(SECTIONS)}"
+            )
         _check_value(name, value, where)
         _set_once(settings, section, key, value, where)
     return {section: values for section, values in settings.items() if values}
@@ -150,7 +154,8 @@ def _validate_keys(recipe: Recipe, conf_dir: Path, where: str) -> None:
         if config_keys.option_file(conf_dir, group, option) is None:
             raise RecipeTableError(
                 f"{where}: there is no config {group}={option} ({shown(conf_dir / group)}/{option}.yaml); "
-                f"options: {config_keys.options(conf_dir, group)}")
+                f"options: {config_keys.options(conf_dir, group)}"
+            )
     for section, values in recipe.settings.items():
         option = chosen[section]
         known = config_keys.option_keys(conf_dir, section, option)
@@ -158,7 +163,8 @@ def _validate_keys(recipe: Recipe, conf_dir: Path, where: str) -> None:
             if key not in known:
                 raise RecipeTableError(
                     f"{where}: {section}.{key} is not a key of {shown(conf_dir / section)}/{option}.yaml "
-                    f"(misspelt?); its keys: {sorted(known)}")
+                    f"(misspelt?); its keys: {sorted(known)}"
+                )
 
 
 def load_table(path: Path, conf_dir: Path = CONF_DIR) -> RecipeTable:
@@ -197,8 +203,9 @@ def load_table(path: Path, conf_dir: Path = CONF_DIR) -> RecipeTable:
         )
         _validate_keys(recipe, Path(conf_dir), where)
         recipes.append(recipe)
-    return RecipeTable(benchmark, path, str(data["title"]), str(data.get("example", "")), data.get("notes"),
-                       tuple(recipes))
+    return RecipeTable(
+        benchmark, path, str(data["title"]), str(data.get("example", "")), data.get("notes"), tuple(recipes)
+    )
 
 
 def table_paths(table_dir: Path = TABLE_DIR) -> list[Path]:

@@ -40,7 +40,11 @@ def _refused_global(message: str) -> Optional[str]:
 
 
 def load_checkpoint(
-    path: Union[str, Path], key: str = "ckpt_path", advice: str = "", map_location: Any = "cpu", mmap: bool = False,
+    path: Union[str, Path],
+    key: str = "ckpt_path",
+    advice: str = "",
+    map_location: Any = "cpu",
+    mmap: bool = False,
     lightning_checkpoint: bool = True,
 ) -> dict[str, Any]:
     """Load a Lightning checkpoint with ``torch.load(weights_only=True)``.
@@ -94,14 +98,18 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """``TorchCheckpointIO`` whose ``save_checkpoint`` is atomic on POSIX file systems and
     whose ``load_checkpoint`` is :func:`load_checkpoint` (``weights_only=True``, always)."""
 
-    def save_checkpoint(self, checkpoint: dict[str, Any], path: str | Path, storage_options: Optional[Any] = None) -> None:
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: str | Path, storage_options: Optional[Any] = None
+    ) -> None:
         if storage_options is not None:
             raise TypeError(f"{type(self).__name__} does not take storage_options, got {storage_options!r}")
         with atomic_path(path) as partial:
             torch.save(checkpoint, partial)
 
     def load_checkpoint(
-        self, path: str | Path, map_location: Optional[Callable] = lambda storage, loc: storage,
+        self,
+        path: str | Path,
+        map_location: Optional[Callable] = lambda storage, loc: storage,
         weights_only: Optional[bool] = None,
     ) -> dict[str, Any]:
         return load_checkpoint(path, key="checkpoint", map_location=map_location, lightning_checkpoint=False)

@@ -53,7 +53,9 @@ class DomainGapMonitor(L.Callback):
         if not self._gaps:
             width = int(pl_module.backbone.out_features)
             self._gaps = {
-                role: DomainGap(fid="fid" in self.metrics, wasserstein="wasserstein_1d" in self.metrics, num_features=width)
+                role: DomainGap(
+                    fid="fid" in self.metrics, wasserstein="wasserstein_1d" in self.metrics, num_features=width
+                )
                 for role in ROLES
             }
         for gap in self._gaps.values():
@@ -65,7 +67,12 @@ class DomainGapMonitor(L.Callback):
         self._features = output.detach()
 
     def on_validation_batch_end(
-        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int,
+        self,
+        trainer: L.Trainer,
+        pl_module: L.LightningModule,
+        outputs: Any,
+        batch: Any,
+        batch_idx: int,
         dataloader_idx: int = 0,
     ) -> None:
         if self._hook is None:

@@ -41,10 +41,28 @@ def run_config_path(run_dir: Path) -> Path:
 
 TRUSTED_NAMESPACES = ("dalearn.", "torch.", "torchvision.", "timm.", "torchmetrics.", "lightning.")
 REFUSED_TARGETS = (
-    "dalearn.io", "dalearn.run", "dalearn.train", "dalearn.eval", "dalearn.collect", "dalearn.drift.output",
-    "dalearn.drift.cli", "torch.hub", "torch.load", "torch.save", "torch.jit", "torch.package", "torch.serialization",
-    "torch.utils.cpp_extension", "torch.ops", "torch.classes", "torch.library", "torch.distributed",
-    "torch.multiprocessing", "torchvision.io", "timm.models.load_checkpoint", "lightning.fabric.utilities.cloud_io",
+    "dalearn.io",
+    "dalearn.run",
+    "dalearn.train",
+    "dalearn.eval",
+    "dalearn.collect",
+    "dalearn.drift.output",
+    "dalearn.drift.cli",
+    "torch.hub",
+    "torch.load",
+    "torch.save",
+    "torch.jit",
+    "torch.package",
+    "torch.serialization",
+    "torch.utils.cpp_extension",
+    "torch.ops",
+    "torch.classes",
+    "torch.library",
+    "torch.distributed",
+    "torch.multiprocessing",
+    "torchvision.io",
+    "timm.models.load_checkpoint",
+    "lightning.fabric.utilities.cloud_io",
     "lightning.pytorch.cli",
 )
 BUILT_KEYS = ("data", "backbone", "method", "optim")
@@ -112,8 +130,12 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     model = build_model(run_cfg, datamodule.num_classes)
     model.load_state_dict(state["state_dict"])
     trainer = L.Trainer(
-        accelerator=cfg.trainer.accelerator, devices=cfg.trainer.devices, logger=False,
-        enable_checkpointing=False, use_distributed_sampler=False, enable_model_summary=False,
+        accelerator=cfg.trainer.accelerator,
+        devices=cfg.trainer.devices,
+        logger=False,
+        enable_checkpointing=False,
+        use_distributed_sampler=False,
+        enable_model_summary=False,
     )
     trainer.test(model, datamodule=datamodule, verbose=False)
     result = {"checkpoint": str(ckpt), "data": str(run_cfg.data.name), "results": model.test_results}

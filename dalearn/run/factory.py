@@ -69,7 +69,10 @@ def build_trainer(cfg: DictConfig, resume_step: Optional[int] = None) -> L.Train
     callbacks = [build(c) for c in cfg.get("callbacks", {}).values() if c is not None]
     logger = build(cfg.logger, **continue_logs(cfg.logger, resume_step)) if cfg.get("logger") else False
     return build(
-        cfg.trainer, callbacks=callbacks, logger=logger, default_root_dir=cfg.paths.run_dir,
+        cfg.trainer,
+        callbacks=callbacks,
+        logger=logger,
+        default_root_dir=cfg.paths.run_dir,
         plugins=[AtomicCheckpointIO()],
     )
 

@@ -33,8 +33,17 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 EXCLUDED_KEYS = (
-    "hydra", "paths", "logger", "resume", "overwrite", "ckpt_path", "print_config", "cpu_threads", "trust_config",
-    "trainer.enable_progress_bar", "trainer.enable_model_summary",
+    "hydra",
+    "paths",
+    "logger",
+    "resume",
+    "overwrite",
+    "ckpt_path",
+    "print_config",
+    "cpu_threads",
+    "trust_config",
+    "trainer.enable_progress_bar",
+    "trainer.enable_model_summary",
 )
 # The config groups a results table compares runs by (dalearn.tables); the hash covers these
 # and every other key outside EXCLUDED_KEYS.

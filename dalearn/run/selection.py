@@ -55,7 +55,7 @@ def recorded_scores(history: Sequence[Mapping[str, Any]]) -> list[str]:
     if not history:
         return []
     common = set.intersection(*(set(record) for record in history))
-    return sorted(key[len(SCORE_PREFIX):] for key in common if key.startswith(SCORE_PREFIX))
+    return sorted(key[len(SCORE_PREFIX) :] for key in common if key.startswith(SCORE_PREFIX))
 
 
 def rule_key(rule: str, oracle_metric: str = RULES["oracle"]) -> str | None:
@@ -74,10 +74,12 @@ def _missing(history: Sequence[Mapping[str, Any]], rule: str, key: str) -> Value
     scores = recorded_scores(history)
     recorded = (
         f"it recorded the validator scores {', '.join(scores)} (selection=<name> picks by one of them)"
-        if scores else "it recorded no validator score"
+        if scores
+        else "it recorded no validator score"
     )
     hint = (
-        "set data.source_holdout > 0 for source-validation selection" if key == RULES["src_val"]
+        "set data.source_holdout > 0 for source-validation selection"
+        if key == RULES["src_val"]
         else f"add {rule} to the run's validators (validators=[...,{rule}]) and train it again"
     )
     return ValueError(f"selection={rule} needs {key!r}, which this run did not record; {recorded}; {hint}")
@@ -132,8 +134,13 @@ def summarize(history: Sequence[dict[str, Any]], rule: str, oracle_metric: str =
         if name in available():
             by_rule[name] = report(select(history, name, oracle_metric), score=name)
     chosen = report(select(history, rule, oracle_metric), score=rule if rule not in RULES else None)
-    return {"selection": rule, **chosen, "oracle_metric": oracle_metric, "by_selection": by_rule,
-            "history": list(history)}
+    return {
+        "selection": rule,
+        **chosen,
+        "oracle_metric": oracle_metric,
+        "by_selection": by_rule,
+        "history": list(history),
+    }
 
 
 def _holdout(cfg: Mapping[str, Any]) -> float:

@@ -15,8 +15,8 @@ from omegaconf import DictConfig, OmegaConf
 from dalearn.io import atomic_write_text, remove_stale_temporaries
 from dalearn.run.checkpoint_io import load_checkpoint
 from dalearn.run.factory import build_datamodule, build_model, build_trainer, set_cpu_threads
-from dalearn.run.logs import log, setup_logging
 from dalearn.run.lock import RunLock
+from dalearn.run.logs import log, setup_logging
 from dalearn.run.rundir import RunDirectory
 from dalearn.run.selection import check_validators, has_source_holdout
 
@@ -137,8 +137,13 @@ def _train(cfg: DictConfig, run: RunDirectory) -> tuple[dict[str, Any], dict[str
     trainer = build_trainer(cfg, resume_step=resume["global_step"] if resume else None)
     atomic_write_text(run.config, OmegaConf.to_yaml(cfg, resolve=True))
     log.info(
-        "%s on %s, seed %s, %s epochs × %s iterations; run directory %s", cfg.method.name, cfg.data.name,
-        cfg.seed, cfg.trainer.max_epochs, cfg.data.iters_per_epoch, run.path,
+        "%s on %s, seed %s, %s epochs × %s iterations; run directory %s",
+        cfg.method.name,
+        cfg.data.name,
+        cfg.seed,
+        cfg.trainer.max_epochs,
+        cfg.data.iters_per_epoch,
+        run.path,
     )
     for line in datamodule.describe().splitlines():
         log.info("  %s", line)
@@ -159,8 +164,12 @@ def log_summary(metrics: dict[str, Any], run: RunDirectory) -> None:
     """The two closing lines: the selected accuracies and where the files are."""
     source = f"source accuracy {100 * metrics['src_acc']:.2f}% (held-out source), " if "src_acc" in metrics else ""
     log.info(
-        "%starget accuracy %.2f%% (%s), mean per class %.2f%% — selection=%s, epoch %s", source,
-        100 * metrics["tgt_acc"], metrics["tgt_eval_split"], 100 * metrics["tgt_mean_class_acc"],
-        metrics["selection"], metrics["epoch"],
+        "%starget accuracy %.2f%% (%s), mean per class %.2f%% — selection=%s, epoch %s",
+        source,
+        100 * metrics["tgt_acc"],
+        metrics["tgt_eval_split"],
+        100 * metrics["tgt_mean_class_acc"],
+        metrics["selection"],
+        metrics["epoch"],
     )
     log.info("results saved in %s (metrics.json, config.yaml, checkpoints/, logs/)", run.path.resolve())

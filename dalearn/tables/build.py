@@ -20,8 +20,18 @@ from typing import Any, Iterable, Optional
 from dalearn.tables.cells import Average, Cell, average
 from dalearn.tables.errors import CollectError
 from dalearn.tables.grid import Grid
-from dalearn.tables.layout import Column, Group, RowKey, columns_of, flatten, group_runs, row_key, row_labels
-from dalearn.tables.layout import split_methods, value_text
+from dalearn.tables.layout import (
+    Column,
+    Group,
+    RowKey,
+    columns_of,
+    flatten,
+    group_runs,
+    row_key,
+    row_labels,
+    split_methods,
+    value_text,
+)
 from dalearn.tables.notes import MARK_NOTES, notes, title
 from dalearn.tables.runs import Run
 
@@ -141,10 +151,16 @@ def build_group_tables(group: Group, grids: list[Grid]) -> list[Table]:
             rows.append(Row(label, key[0], paper, tuple(cells), average(required)))
         all_cells = [cell for row in rows for cell in row.cells]
         marks = [mark for mark in MARK_NOTES if any(getattr(cell, mark) for cell in all_cells)]
-        tables.append(Table(
-            group=group.name, rule=rule, title=title(group, rule, metric), columns=tuple(columns), rows=tuple(rows),
-            notes=notes(group, rule, metric, columns, marks),
-        ))
+        tables.append(
+            Table(
+                group=group.name,
+                rule=rule,
+                title=title(group, rule, metric),
+                columns=tuple(columns),
+                rows=tuple(rows),
+                notes=notes(group, rule, metric, columns, marks),
+            )
+        )
     return tables
 
 

@@ -61,7 +61,8 @@ def _accuracy(record: dict[str, Any], metric: str) -> Optional[float]:
 def record_scores(record: dict[str, Any], accuracy: Optional[float]) -> dict[str, float]:
     """The scores of one history record by rule name (see the module doc)."""
     scores = {
-        key[len(SCORE_PREFIX):]: float(value) for key, value in record.items()
+        key[len(SCORE_PREFIX) :]: float(value)
+        for key, value in record.items()
         if key.startswith(SCORE_PREFIX) and _number(value) is not None
     }
     for rule, key in RULE_KEYS.items():
@@ -80,10 +81,15 @@ def run_checkpoints(run: Run) -> list[Checkpoint]:
     found = []
     for record in run.metrics.get("history") or []:
         accuracy = _accuracy(record, metric)
-        found.append(Checkpoint(
-            run=run, epoch=int(record["epoch"]), step=int(record.get("step", 0)), accuracy=accuracy,
-            scores=record_scores(record, accuracy),
-        ))
+        found.append(
+            Checkpoint(
+                run=run,
+                epoch=int(record["epoch"]),
+                step=int(record.get("step", 0)),
+                accuracy=accuracy,
+                scores=record_scores(record, accuracy),
+            )
+        )
     return found
 
 

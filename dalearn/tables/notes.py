@@ -55,7 +55,8 @@ def notes(group: Group, rule: str, metric: str, columns: list[Column], marks: li
     if splits:
         lines.append(f"Target numbers measured on: {', '.join(splits)}.")
     covered = (
-        f"the {len(group.info.tasks)} tasks of the published average" if group.info is not None
+        f"the {len(group.info.tasks)} tasks of the published average"
+        if group.info is not None
         else f"the {len(columns)} tasks of this table"
     )
     lines.append(

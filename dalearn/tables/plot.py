@@ -36,8 +36,14 @@ def plot_table(table: Table, path: Path) -> None:
                 continue
             mean, std = stats
             axes.bar(
-                position, mean, yerr=std or 0.0, capsize=3, color=colour,
-                alpha=1.0 if cell.complete else 0.45, hatch=None if cell.complete else "//", edgecolor="black",
+                position,
+                mean,
+                yerr=std or 0.0,
+                capsize=3,
+                color=colour,
+                alpha=1.0 if cell.complete else 0.45,
+                hatch=None if cell.complete else "//",
+                edgecolor="black",
             )
         axes.set_title(column.label, fontsize=10)
         axes.set_xlim(-0.6, len(table.rows) - 0.4)

@@ -94,8 +94,17 @@ def choose(checkpoints: list[Checkpoint], rule: str) -> TaskChoice:
         regret = 100.0 * (oracle.accuracy - pick_accuracy)
         correlation = weighted_spearman(scores, accuracies) if np.isfinite(scores).any() else float("nan")
     return TaskChoice(
-        dataset=pick.run.dataset, task=pick.run.task, label=label, rule=rule, checkpoints=len(checkpoints),
-        pick=pick, tied=len(top), pick_accuracy=pick_accuracy, oracle=oracle, regret=regret, correlation=correlation,
+        dataset=pick.run.dataset,
+        task=pick.run.task,
+        label=label,
+        rule=rule,
+        checkpoints=len(checkpoints),
+        pick=pick,
+        tied=len(top),
+        pick_accuracy=pick_accuracy,
+        oracle=oracle,
+        regret=regret,
+        correlation=correlation,
     )
 
 

@@ -38,18 +38,38 @@ def plot_choices(choices: list[TaskChoice], by_task: dict[tuple[str, str], list[
             mine = [c for c in checkpoints if c.run.method == method and math.isfinite(c.scores[choice.rule])]
             if mine:
                 axes.scatter(
-                    [c.scores[choice.rule] for c in mine], [100 * c.accuracy for c in mine],
-                    s=9, alpha=0.6, color=colours[method], label=method,
+                    [c.scores[choice.rule] for c in mine],
+                    [100 * c.accuracy for c in mine],
+                    s=9,
+                    alpha=0.6,
+                    color=colours[method],
+                    label=method,
                 )
         pick, oracle = choice.pick, choice.oracle
         if math.isfinite(pick.scores[choice.rule]):
-            axes.scatter([pick.scores[choice.rule]], [100 * pick.accuracy], s=90, facecolors="none",
-                         edgecolors="black", linewidths=1.5, label="pick")
+            axes.scatter(
+                [pick.scores[choice.rule]],
+                [100 * pick.accuracy],
+                s=90,
+                facecolors="none",
+                edgecolors="black",
+                linewidths=1.5,
+                label="pick",
+            )
         if math.isfinite(oracle.scores[choice.rule]):
-            axes.scatter([oracle.scores[choice.rule]], [100 * oracle.accuracy], s=120, marker="*",
-                         color="gold", edgecolors="black", linewidths=0.6, label="oracle best")
-        correlation = "–" if choice.correlation is None or math.isnan(choice.correlation) else (
-            f"{choice.correlation:.2f}")
+            axes.scatter(
+                [oracle.scores[choice.rule]],
+                [100 * oracle.accuracy],
+                s=120,
+                marker="*",
+                color="gold",
+                edgecolors="black",
+                linewidths=0.6,
+                label="oracle best",
+            )
+        correlation = (
+            "–" if choice.correlation is None or math.isnan(choice.correlation) else (f"{choice.correlation:.2f}")
+        )
         axes.set_title(f"{choice.label}\nregret {choice.regret:.1f} pts, weighted ρ {correlation}", fontsize=9)
         axes.set_xlabel(f"score: {choice.rule}", fontsize=8)
         axes.set_ylabel("target accuracy (%)", fontsize=8)

@@ -49,10 +49,7 @@ def varying_settings(checkpoints: list[Checkpoint]) -> list[str]:
     except :data:`HIDDEN_KEYS`."""
     flats = [flatten(c.run.identity) for c in {id(c.run): c for c in checkpoints}.values()]
     keys = sorted(set().union(*flats))
-    return [
-        k for k in keys
-        if not k.startswith(HIDDEN_KEYS) and len({value_text(f.get(k)) for f in flats}) > 1
-    ]
+    return [k for k in keys if not k.startswith(HIDDEN_KEYS) and len({value_text(f.get(k)) for f in flats}) > 1]
 
 
 def pick_config(pick: Checkpoint, keys: list[str]) -> str:
@@ -83,26 +80,58 @@ def _relative(path: Path, root: Path) -> str:
 def choice_rows(choices: list[TaskChoice], by_task: dict, root: Path) -> list[list[str]]:
     """Header, one row per task, the average row."""
     header = [
-        "task", "checkpoints", "pick: run directory", "epoch", "config", "score", "weights",
-        "pick acc (%)", "oracle acc (%)", "oracle: run directory", "oracle epoch", "regret (points)",
+        "task",
+        "checkpoints",
+        "pick: run directory",
+        "epoch",
+        "config",
+        "score",
+        "weights",
+        "pick acc (%)",
+        "oracle acc (%)",
+        "oracle: run directory",
+        "oracle epoch",
+        "regret (points)",
         "weighted Spearman",
     ]
     rows = [header]
     for choice in choices:
         keys = varying_settings(by_task[(choice.dataset, choice.task)])
         oracle = choice.oracle
-        rows.append([
-            choice.label, str(choice.checkpoints) + (f" ({choice.tied} tied best)" if choice.tied > 1 else ""),
-            _relative(choice.pick.run.path, root), str(choice.pick.epoch), pick_config(choice.pick, keys),
-            _number(choice.pick.scores[choice.rule], 4), weights_of(choice.pick),
-            _points(choice.pick_accuracy), _points(oracle.accuracy if oracle else None),
-            _relative(oracle.run.path, root) if oracle else NONE, str(oracle.epoch) if oracle else NONE,
-            _number(choice.regret, 1), _number(choice.correlation, 3),
-        ])
-    rows.append([
-        "Avg", str(sum(c.checkpoints for c in choices)), "", "", "", "", "", "", "", "", "",
-        _number(mean_of([c.regret for c in choices]), 1), _number(mean_of([c.correlation for c in choices]), 3),
-    ])
+        rows.append(
+            [
+                choice.label,
+                str(choice.checkpoints) + (f" ({choice.tied} tied best)" if choice.tied > 1 else ""),
+                _relative(choice.pick.run.path, root),
+                str(choice.pick.epoch),
+                pick_config(choice.pick, keys),
+                _number(choice.pick.scores[choice.rule], 4),
+                weights_of(choice.pick),
+                _points(choice.pick_accuracy),
+                _points(oracle.accuracy if oracle else None),
+                _relative(oracle.run.path, root) if oracle else NONE,
+                str(oracle.epoch) if oracle else NONE,
+                _number(choice.regret, 1),
+                _number(choice.correlation, 3),
+            ]
+        )
+    rows.append(
+        [
+            "Avg",
+            str(sum(c.checkpoints for c in choices)),
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            _number(mean_of([c.regret for c in choices]), 1),
+            _number(mean_of([c.correlation for c in choices]), 3),
+        ]
+    )
     return rows
 
 

@@ -39,7 +39,20 @@ def test_paths_train_identically_and_every_step_is_timed(overhead, method, tmp_p
 
 def test_main_writes_the_report_and_its_json(overhead, tmp_path):
     out = tmp_path / "overhead.md"
-    argv = ["--methods", "mdd", "--steps", "2", "--warmup", "1", "--rounds", "1", "--ablations", "mdd", "--out", str(out)]
+    argv = [
+        "--methods",
+        "mdd",
+        "--steps",
+        "2",
+        "--warmup",
+        "1",
+        "--rounds",
+        "1",
+        "--ablations",
+        "mdd",
+        "--out",
+        str(out),
+    ]
     assert overhead.main(argv) == 0
     text = out.read_text()
     assert "| mdd | " in text and "**geometric mean**" in text
@@ -64,8 +77,9 @@ def test_logging_only_on_logging_steps_leaves_the_csv_log_unchanged(overhead, me
 
     logs = {}
     for mode in ("every step", "all"):
-        cfg = overhead.compose(method, 13, tmp_path / mode.replace(" ", "_"),
-                               ["trainer.enable_progress_bar=false", "trainer.max_epochs=2"])
+        cfg = overhead.compose(
+            method, 13, tmp_path / mode.replace(" ", "_"), ["trainer.enable_progress_bar=false", "trainer.max_epochs=2"]
+        )
         datamodule = instantiate(cfg.data)
         L.seed_everything(0, verbose=False)
         model = build_model(cfg, datamodule.num_classes)

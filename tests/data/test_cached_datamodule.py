@@ -14,8 +14,9 @@ from dalearn.data.transforms import eval_transform, train_transform
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory):
-    return make_fake_tree("office31", tmp_path_factory.mktemp("office31"), images_per_class=2, num_classes=3,
-                          size=(48, 40))
+    return make_fake_tree(
+        "office31", tmp_path_factory.mktemp("office31"), images_per_class=2, num_classes=3, size=(48, 40)
+    )
 
 
 def datamodule(tree, cache=True, **kwargs) -> DomainAdaptationDataModule:
@@ -23,8 +24,14 @@ def datamodule(tree, cache=True, **kwargs) -> DomainAdaptationDataModule:
         return benchmark_domain("office31", tree, domain=key, cache=cache, cache_side=40)
 
     return DomainAdaptationDataModule(
-        {"train": domain("A")}, {"train": domain("W")}, train_transform=train_transform(size=32, resize=40),
-        eval_transform=eval_transform(32, 40), batch_size=4, iters_per_epoch=2, eval_batch_size=5, **kwargs,
+        {"train": domain("A")},
+        {"train": domain("W")},
+        train_transform=train_transform(size=32, resize=40),
+        eval_transform=eval_transform(32, 40),
+        batch_size=4,
+        iters_per_epoch=2,
+        eval_batch_size=5,
+        **kwargs,
     )
 
 
@@ -64,10 +71,22 @@ def test_training_with_the_cache_and_batched_augmentation(tree, tmp_path):
     from dalearn.run.training import train
 
     overrides = [
-        "experiment=office31/dann", "data.task=A2W", f"data.root={tree}", f"paths.run_dir={tmp_path / 'run'}",
-        "data.cache=auto", "data.augment_on_gpu=true", "trainer=cpu", "backbone=lenet", "data.num_workers=0",
-        "data.batch_size=4", "data.iters_per_epoch=2", "trainer.max_epochs=1", "trainer.enable_progress_bar=false",
-        "data.train_transform.size=32", "data.train_transform.resize=40", "data.eval_transform.size=32",
+        "experiment=office31/dann",
+        "data.task=A2W",
+        f"data.root={tree}",
+        f"paths.run_dir={tmp_path / 'run'}",
+        "data.cache=auto",
+        "data.augment_on_gpu=true",
+        "trainer=cpu",
+        "backbone=lenet",
+        "data.num_workers=0",
+        "data.batch_size=4",
+        "data.iters_per_epoch=2",
+        "trainer.max_epochs=1",
+        "trainer.enable_progress_bar=false",
+        "data.train_transform.size=32",
+        "data.train_transform.resize=40",
+        "data.eval_transform.size=32",
         "data.eval_transform.resize=40",
     ]
     with initialize_config_dir(CONFIG_DIR, version_base="1.3"):

@@ -18,8 +18,12 @@ CLASSES = ["a", "b", "c"]
 
 def make(**kwargs) -> DomainAdaptationDataModule:
     args = dict(
-        source={"train": domain(40, CLASSES)}, target={"train": domain(30, CLASSES, 1.0), "test": domain(12, CLASSES, 1.0)},
-        batch_size=4, eval_batch_size=5, iters_per_epoch=3, source_holdout=0.25,
+        source={"train": domain(40, CLASSES)},
+        target={"train": domain(30, CLASSES, 1.0), "test": domain(12, CLASSES, 1.0)},
+        batch_size=4,
+        eval_batch_size=5,
+        iters_per_epoch=3,
+        source_holdout=0.25,
     )
     args.update(kwargs)
     return DomainAdaptationDataModule(**args)

@@ -33,7 +33,7 @@ def _handler(state: ServerState) -> type[BaseHTTPRequestHandler]:
             data = state.files[name]
             start = 0
             if range_header and state.ranges and range_header.startswith("bytes="):
-                start = 0 if state.range_from_zero else int(range_header[len("bytes="):].split("-", 1)[0])
+                start = 0 if state.range_from_zero else int(range_header[len("bytes=") :].split("-", 1)[0])
                 if start >= len(data):
                     self.send_error(416, "Range Not Satisfiable")
                     return

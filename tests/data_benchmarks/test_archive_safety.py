@@ -93,8 +93,16 @@ def test_good_tar_extracts_without_special_permission_bits(tar_flavour, tmp_path
         ([link("amazon/here", "."), link("amazon/up", "here/../../x")], "through another link"),
         ([link("amazon/loop", "."), ("amazon/loop/file", b"x")], "inside a symlinked folder"),
     ],
-    ids=["absolute", "dotdot", "symlink-out", "symlink-absolute", "hardlink-out", "link-in-link", "link-via-link",
-         "file-via-link"],
+    ids=[
+        "absolute",
+        "dotdot",
+        "symlink-out",
+        "symlink-absolute",
+        "hardlink-out",
+        "link-in-link",
+        "link-via-link",
+        "file-via-link",
+    ],
 )
 def test_unsafe_tar_members_are_refused_and_nothing_is_written(tar_flavour, entries, reason, tmp_path):
     root = tmp_path / "deep" / "root"
@@ -108,8 +116,9 @@ def test_unsafe_tar_members_are_refused_and_nothing_is_written(tar_flavour, entr
     assert everything_under(tmp_path) == ["amazon.tgz", "deep", "deep/root"]
 
 
-@pytest.mark.parametrize("name", ["image_list/../evil.txt", "../evil.txt", "{tmp}/evil.txt", "C:/evil.txt",
-                                  "image_list\\..\\..\\evil.txt"])
+@pytest.mark.parametrize(
+    "name", ["image_list/../evil.txt", "../evil.txt", "{tmp}/evil.txt", "C:/evil.txt", "image_list\\..\\..\\evil.txt"]
+)
 def test_zip_members_that_leave_the_folder_are_refused_not_rerooted(name, tmp_path):
     root = tmp_path / "root"
     root.mkdir()

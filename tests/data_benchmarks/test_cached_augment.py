@@ -63,8 +63,9 @@ def test_generator_boxes_follow_the_random_resized_crop_distribution():
     ours = np.array([box for box, _ in ours], dtype=np.float64)
     torch.manual_seed(2)
     canvas = torch.empty(3, 256, 256)
-    theirs = np.array([T.RandomResizedCrop.get_params(canvas, [0.08, 1.0], [3 / 4, 4 / 3]) for _ in range(n)],
-                      dtype=np.float64)
+    theirs = np.array(
+        [T.RandomResizedCrop.get_params(canvas, [0.08, 1.0], [3 / 4, 4 / 3]) for _ in range(n)], dtype=np.float64
+    )
     features = {
         "area": lambda b: b[:, 2] * b[:, 3] / 256**2,
         "aspect": lambda b: b[:, 3] / b[:, 2],
@@ -122,7 +123,7 @@ def test_batched_augmentation_equals_the_per_image_transform(jpegs, crop):
     batched = transform.batched()(squares)
     torch.manual_seed(11)
     one_by_one = torch.stack([transform(image) for image in squares])
-    levels = ((batched - one_by_one).abs() * LEVELS)
+    levels = (batched - one_by_one).abs() * LEVELS
     assert batched.shape == (12, 3, 224, 224) and batched.dtype == torch.float32
     assert float(levels.max()) <= 1.0 + 1e-3 and float(levels.mean()) < 0.3
     if crop == "center":

@@ -100,8 +100,9 @@ def test_a_partial_reply_from_another_offset_is_not_appended(office31_archives, 
     (tmp_path / "webcam.tgz.part").write_bytes(office31_archives["webcam.tgz"][:100])
     messages = []
     with LocalServer(state) as url:
-        download_dataset(get_benchmark("office31"), tmp_path, mirror=url, folders=["webcam"], retries=1,
-                         log=messages.append)
+        download_dataset(
+            get_benchmark("office31"), tmp_path, mirror=url, folders=["webcam"], retries=1, log=messages.append
+        )
     assert [rng for _, rng in state.requests] == ["bytes=100-", None]
     assert any("sent bytes from 0 when asked for 100-" in m for m in messages)
     assert len(list((tmp_path / "webcam" / "images").rglob("*.jpg"))) == 6
@@ -113,8 +114,19 @@ def test_checksum_mismatch_deletes_download_and_extracts_nothing(office31_archiv
     root = tmp_path / "office31"
     with LocalServer(state) as url:
         code, _, err = run_cli(
-            ["download", "office31", "--root", str(root), "--mirror", url, "--only", "amazon",
-             "--sha256", "amazon.tgz=" + "0" * 64], capsys,
+            [
+                "download",
+                "office31",
+                "--root",
+                str(root),
+                "--mirror",
+                url,
+                "--only",
+                "amazon",
+                "--sha256",
+                "amazon.tgz=" + "0" * 64,
+            ],
+            capsys,
         )
     assert code == 1
     assert "checksum mismatch" in err and "0" * 64 in err and f"{url}/amazon.tgz" in err
@@ -127,8 +139,19 @@ def test_matching_checksum_is_accepted(office31_archives, tmp_path, capsys):
     digest = hashlib.sha256(office31_archives["image_list.zip"]).hexdigest()
     with LocalServer(ServerState(files=dict(office31_archives))) as url:
         code, out, _ = run_cli(
-            ["download", "office31", "--root", str(tmp_path), "--mirror", url, "--only", "image_list",
-             "--sha256", f"image_list.zip={digest}"], capsys,
+            [
+                "download",
+                "office31",
+                "--root",
+                str(tmp_path),
+                "--mirror",
+                url,
+                "--only",
+                "image_list",
+                "--sha256",
+                f"image_list.zip={digest}",
+            ],
+            capsys,
         )
     assert code == 0, out
     assert digest in out
@@ -137,9 +160,22 @@ def test_matching_checksum_is_accepted(office31_archives, tmp_path, capsys):
 def test_404_exits_non_zero_with_url_and_manual_alternative(tmp_path):
     with LocalServer(ServerState()) as url:
         result = subprocess.run(
-            [sys.executable, "-m", "dalearn.data.cli", "download", "office31", "--root", str(tmp_path),
-             "--mirror", url, "--only", "image_list"],
-            capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "dalearn.data.cli",
+                "download",
+                "office31",
+                "--root",
+                str(tmp_path),
+                "--mirror",
+                url,
+                "--only",
+                "image_list",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert result.returncode == 1
     assert "HTTP 404" in result.stderr

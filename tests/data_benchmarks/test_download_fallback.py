@@ -28,9 +28,7 @@ def refused_url() -> str:
 def office31_with(folder: str, urls: tuple[str, ...]):
     """Office-31's spec with ``folder``'s archive fetched from ``urls``."""
     spec = get_benchmark("office31")
-    resources = tuple(
-        dataclasses.replace(r, urls=urls) if r.folder == folder else r for r in spec.resources
-    )
+    resources = tuple(dataclasses.replace(r, urls=urls) if r.folder == folder else r for r in spec.resources)
     return dataclasses.replace(spec, resources=resources)
 
 
@@ -75,8 +73,22 @@ def test_a_dead_first_url_falls_through_to_the_second(dead, office31_archives, t
 def test_all_urls_failing_lists_each_url_and_the_manual_alternative(tmp_path, capsys):
     dead = refused_url()
     with LocalServer(ServerState()) as empty:
-        code = main(["download", "office31", "--root", str(tmp_path), "--only", "dslr", "--retries", "0",
-                     "--mirror", empty, "--mirror", dead])
+        code = main(
+            [
+                "download",
+                "office31",
+                "--root",
+                str(tmp_path),
+                "--only",
+                "dslr",
+                "--retries",
+                "0",
+                "--mirror",
+                empty,
+                "--mirror",
+                dead,
+            ]
+        )
     out, err = capsys.readouterr()
     assert code == 1
     assert f"    {empty}/dslr.tgz: HTTP 404" in err
@@ -119,8 +131,9 @@ def test_bytes_from_another_url_are_replaced_not_continued(office31_archives, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dslr"]
 
 
-def test_ctrl_c_prints_one_line_keeps_the_partial_download_and_exits_130(office31_archives, tmp_path, capsys,
-                                                                          monkeypatch):
+def test_ctrl_c_prints_one_line_keeps_the_partial_download_and_exits_130(
+    office31_archives, tmp_path, capsys, monkeypatch
+):
     def interrupted_after_three_blocks(items, *args, **kwargs):
         for count, item in enumerate(items):
             if count == 3:

@@ -44,13 +44,41 @@ def test_without_a_gpu_it_stops_with_a_message(gpu_throughput, capsys, monkeypat
 def test_the_whole_script_runs_on_the_cpu(gpu_throughput, tmp_path, monkeypatch):
     out = tmp_path / "RESULTS.md"
     out.write_text("# results\n\nkept text\n")
-    tiny = ["backbone=lenet", "data.num_workers=0", "data.batch_size=4", "data.eval_batch_size=8",
-            "data.train_transform.size=32", "data.train_transform.resize=40", "data.eval_transform.size=32",
-            "data.eval_transform.resize=40"]
-    argv = ["--cpu", "--steps", "2", "--warmup", "1", "--projection-steps", "2", "--eval-batches", "1",
-            "--images-per-class", "1", "--sizes", "320x240", "--methods", "dann", "mcd", "--out", str(out),
-            "--variants", "fp32, decode every epoch", "bf16, cached", "bf16, cached, torch.compile",
-            *[item for override in tiny for item in ("--set", override)]]
+    tiny = [
+        "backbone=lenet",
+        "data.num_workers=0",
+        "data.batch_size=4",
+        "data.eval_batch_size=8",
+        "data.train_transform.size=32",
+        "data.train_transform.resize=40",
+        "data.eval_transform.size=32",
+        "data.eval_transform.resize=40",
+    ]
+    argv = [
+        "--cpu",
+        "--steps",
+        "2",
+        "--warmup",
+        "1",
+        "--projection-steps",
+        "2",
+        "--eval-batches",
+        "1",
+        "--images-per-class",
+        "1",
+        "--sizes",
+        "320x240",
+        "--methods",
+        "dann",
+        "mcd",
+        "--out",
+        str(out),
+        "--variants",
+        "fp32, decode every epoch",
+        "bf16, cached",
+        "bf16, cached, torch.compile",
+        *[item for override in tiny for item in ("--set", override)],
+    ]
     monkeypatch.setattr(sys, "argv", ["gpu_throughput.py", *argv])
     assert gpu_throughput.main(argv) == 0
     text = out.read_text()

@@ -22,13 +22,12 @@ import dalearn
 from dalearn.data.benchmarks import benchmark_domain
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
 from dalearn.data.cache import (
-    CacheDiskFullError,
     CachedImageList,
+    CacheDiskFullError,
     DecodeSettings,
     ForeignCacheError,
     cache_image_list,
     cache_path,
-    open_or_build,
 )
 from dalearn.data.cache import build as build_module
 from dalearn.data.cache.build import load_square
@@ -48,7 +47,9 @@ def amazon(root: Path) -> ImageList:
 
 
 def temporaries(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")] if folder.is_dir() else []
+    return (
+        [p for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")] if folder.is_dir() else []
+    )
 
 
 def test_build_stores_every_image_decoded_and_resized(tree):
@@ -102,7 +103,9 @@ def test_replaced_image_rebuilds_with_its_new_pixels(tree):
 def test_other_decode_settings_get_their_own_file(tree):
     small = cache_image_list(amazon(tree), True, side=32)
     large = cache_image_list(amazon(tree), True, side=40)
-    assert small.path != large.path and large.entry.built and not cache_image_list(amazon(tree), True, side=32).entry.built
+    assert (
+        small.path != large.path and large.entry.built and not cache_image_list(amazon(tree), True, side=32).entry.built
+    )
     assert tuple(large[0][0].shape) == (3, 40, 40)
 
 
@@ -190,8 +193,13 @@ BUILDER = textwrap.dedent(
 def start_builder(tmp_path: Path, root: Path, delay: float) -> subprocess.Popen:
     script = tmp_path / "builder.py"
     script.write_text(BUILDER)
-    return subprocess.Popen([sys.executable, str(script), str(root), str(delay)], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(script), str(root), str(delay)],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_killed_builder_is_never_read_and_its_temporary_is_removed(tree, tmp_path, caplog):

@@ -71,6 +71,9 @@ def test_every_experiment_composes_to_its_golden_snapshot():
     assert sorted(composed) == sorted(expected), "experiments added or removed: regenerate the golden file"
     for name in expected:
         now, then = flat(composed[name]), flat(expected[name])
-        changed = {key: (then.get(key, "<absent>"), now.get(key, "<absent>"))
-                   for key in sorted(set(now) | set(then)) if now.get(key, "<absent>") != then.get(key, "<absent>")}
+        changed = {
+            key: (then.get(key, "<absent>"), now.get(key, "<absent>"))
+            for key in sorted(set(now) | set(then))
+            if now.get(key, "<absent>") != then.get(key, "<absent>")
+        }
         assert not changed, f"experiment={name} composes differently from {GOLDEN.name} (golden, now): {changed}"

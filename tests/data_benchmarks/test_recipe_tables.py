@@ -7,7 +7,6 @@ table, the row and the key."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
@@ -59,8 +58,12 @@ def test_generated_file_says_where_it_comes_from_and_sets_exactly_the_row():
     assert lines[1] == f"# GENERATED from dalearn/recipes/visda.yaml by `{WRITE}`;"
     assert "do not edit by hand" in lines[2]
     body = yaml.safe_load(text)
-    assert body.pop("defaults") == [{"override /data": "visda"}, {"override /method": "mdd"},
-                                    {"override /backbone": "resnet101"}, {"override /trainer": "gpu"}]
+    assert body.pop("defaults") == [
+        {"override /data": "visda"},
+        {"override /method": "mdd"},
+        {"override /backbone": "resnet101"},
+        {"override /trainer": "gpu"},
+    ]
     assert body == {
         "optim": {"lr": 0.004, "lr_gamma": 0.0002, "weight_decay": 0.0005},
         "method": {"bottleneck_dim": 1024, "width": 1024},
@@ -110,7 +113,8 @@ def test_missing_and_orphan_files(tree, capsys):
 def test_adding_a_method_is_one_row(tree, capsys):
     conf, tables = tree
     (conf / "method" / "toy.yaml").write_text(
-        (conf / "method" / "dann.yaml").read_text(encoding="utf-8").replace("name: dann", "name: toy"), encoding="utf-8")
+        (conf / "method" / "dann.yaml").read_text(encoding="utf-8").replace("name: dann", "name: toy"), encoding="utf-8"
+    )
     with (tables / "office31.yaml").open("a", encoding="utf-8") as table:
         table.write("  toy: {lr: 0.02, trade_off: 0.5, epochs: 3, iters: 7, method: {hidden_size: 64}}\n")
     before = {p: p.read_text(encoding="utf-8") for p in (conf / "experiment").rglob("*.yaml")}
@@ -130,8 +134,10 @@ def test_adding_a_method_is_one_row(tree, capsys):
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("{lr: 0.01, method: {bottleneck_dims: 512}}",
-         r"row dann: method\.bottleneck_dims is not a key of .*conf/method/dann\.yaml \(misspelt\?\)"),
+        (
+            "{lr: 0.01, method: {bottleneck_dims: 512}}",
+            r"row dann: method\.bottleneck_dims is not a key of .*conf/method/dann\.yaml \(misspelt\?\)",
+        ),
         ("{lr: 1e-3}", r"row dann: lr: '1e-3' is read as text; write the number with a decimal point"),
         ("{epochs: 2.5}", r"row dann: epochs must be a whole number, got 2\.5"),
         ("{learning_rate: 0.1}", r"row dann: unknown column 'learning_rate'; use one of"),

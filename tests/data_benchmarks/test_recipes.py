@@ -12,37 +12,81 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from dalearn.run.config import CONFIG_DIR
 from dalearn.data.benchmarks import get_benchmark
 from dalearn.data.benchmarks.domains import DatasetNotReadyError
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
+from dalearn.run.config import CONFIG_DIR
 from dalearn.run.training import train
 
 METHODS = ("source_only", "dann", "dan", "jan", "cdan", "mcd", "mdd")
 # Published optimiser settings per method (lr, lr_gamma, weight decay); MCD has no schedule.
 OPTIM = {
-    "source_only": (0.001, 0.0003, 0.0005), "dann": (0.01, 0.001, 0.001), "cdan": (0.01, 0.001, 0.001),
-    "dan": (0.003, 0.0003, 0.0005), "jan": (0.003, 0.0003, 0.0005), "mcd": (0.001, 0.0, 0.0005),
+    "source_only": (0.001, 0.0003, 0.0005),
+    "dann": (0.01, 0.001, 0.001),
+    "cdan": (0.01, 0.001, 0.001),
+    "dan": (0.003, 0.0003, 0.0005),
+    "jan": (0.003, 0.0003, 0.0005),
+    "mcd": (0.001, 0.0, 0.0005),
     "mdd": (0.004, 0.0002, 0.0005),
 }
 # Published (epochs, iterations per epoch) per dataset and method.
 SCHEDULE = {
-    "office31": {"source_only": (5, 500), "dann": (20, 1000), "dan": (20, 500), "jan": (20, 500),
-                 "cdan": (20, 1000), "mcd": (20, 500), "mdd": (20, 1000)},
-    "office_home": {"source_only": (5, 500), "dann": (30, 1000), "dan": (20, 500), "jan": (20, 500),
-                    "cdan": (30, 1000), "mcd": (20, 500), "mdd": (30, 1000)},
-    "visda": {"source_only": (20, 1000), "dann": (30, 1000), "dan": (20, 500), "jan": (20, 500),
-              "cdan": (30, 1000), "mcd": (20, 500), "mdd": (30, 1000)},
-    "domainnet": {"source_only": (20, 2500), "dann": (30, 2500), "dan": (30, 2500), "jan": (30, 2500),
-                  "cdan": (30, 2500), "mcd": (30, 2500), "mdd": (40, 5000)},
+    "office31": {
+        "source_only": (5, 500),
+        "dann": (20, 1000),
+        "dan": (20, 500),
+        "jan": (20, 500),
+        "cdan": (20, 1000),
+        "mcd": (20, 500),
+        "mdd": (20, 1000),
+    },
+    "office_home": {
+        "source_only": (5, 500),
+        "dann": (30, 1000),
+        "dan": (20, 500),
+        "jan": (20, 500),
+        "cdan": (30, 1000),
+        "mcd": (20, 500),
+        "mdd": (30, 1000),
+    },
+    "visda": {
+        "source_only": (20, 1000),
+        "dann": (30, 1000),
+        "dan": (20, 500),
+        "jan": (20, 500),
+        "cdan": (30, 1000),
+        "mcd": (20, 500),
+        "mdd": (30, 1000),
+    },
+    "domainnet": {
+        "source_only": (20, 2500),
+        "dann": (30, 2500),
+        "dan": (30, 2500),
+        "jan": (30, 2500),
+        "cdan": (30, 2500),
+        "mcd": (30, 2500),
+        "mdd": (40, 5000),
+    },
 }
-BACKBONE = {"office31": "torchvision/resnet50", "office_home": "torchvision/resnet50",
-            "visda": "torchvision/resnet101", "domainnet": "torchvision/resnet101"}
+BACKBONE = {
+    "office31": "torchvision/resnet50",
+    "office_home": "torchvision/resnet50",
+    "visda": "torchvision/resnet101",
+    "domainnet": "torchvision/resnet101",
+}
 # Small and fast on the CPU: LeNet on 32 × 32 crops, two iterations of batch 4.
 TINY = [
-    "trainer=cpu", "backbone=lenet", "data.num_workers=0", "data.batch_size=4", "data.iters_per_epoch=2",
-    "trainer.max_epochs=1", "trainer.enable_progress_bar=false", "data.train_transform.size=32",
-    "data.train_transform.resize=40", "data.eval_transform.size=32", "data.eval_transform.resize=40",
+    "trainer=cpu",
+    "backbone=lenet",
+    "data.num_workers=0",
+    "data.batch_size=4",
+    "data.iters_per_epoch=2",
+    "trainer.max_epochs=1",
+    "trainer.enable_progress_bar=false",
+    "data.train_transform.size=32",
+    "data.train_transform.resize=40",
+    "data.eval_transform.size=32",
+    "data.eval_transform.resize=40",
 ]
 
 
@@ -80,7 +124,11 @@ def test_method_specific_recipe_values():
 
     assert [method(f"{d}/mcd").trade_off for d in SCHEDULE] == [10.0, 30.0, 1.0, 120.0]
     assert [(method(f"{d}/mdd").bottleneck_dim, method(f"{d}/mdd").width) for d in SCHEDULE] == [
-        (1024, 1024), (2048, 2048), (1024, 1024), (2048, 2048)]
+        (1024, 1024),
+        (2048, 2048),
+        (1024, 1024),
+        (2048, 2048),
+    ]
     cdan = method("domainnet/cdan")
     assert (cdan.randomized, cdan.randomized_dim, cdan.bottleneck_dim) == (True, 51200, 1024)
     assert [method(f"{d}/dann").bottleneck_dim for d in SCHEDULE] == [256, 256, 256, 1024]
@@ -102,8 +150,12 @@ def test_benchmark_sweep_covers_every_task_method_and_seed(dataset):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("dataset", "method", "task", "evaluated"),
-    [("office31", "dann", "W2D", "target_val"), ("office_home", "mdd", "Pr2Rw", "target_val"),
-     ("visda", "mcd", "Synthetic2Real", "target_val"), ("domainnet", "jan", "s2q", "target_test")],
+    [
+        ("office31", "dann", "W2D", "target_val"),
+        ("office_home", "mdd", "Pr2Rw", "target_val"),
+        ("visda", "mcd", "Synthetic2Real", "target_val"),
+        ("domainnet", "jan", "s2q", "target_test"),
+    ],
 )
 def test_two_step_training_on_each_generated_tree(tmp_path, dataset, method, task, evaluated):
     root = make_fake_tree(dataset, tmp_path / "data", images_per_class=2, num_classes=4)
@@ -125,8 +177,9 @@ def test_two_step_training_on_each_generated_tree(tmp_path, dataset, method, tas
 
 def test_missing_root_stops_before_any_work(tmp_path):
     run_dir = tmp_path / "run"
-    cfg = compose_train(["experiment=office31/dann", f"data.root={tmp_path / 'empty'}", f"paths.run_dir={run_dir}",
-                         *TINY])
+    cfg = compose_train(
+        ["experiment=office31/dann", f"data.root={tmp_path / 'empty'}", f"paths.run_dir={run_dir}", *TINY]
+    )
     with pytest.raises(DatasetNotReadyError) as caught:
         train(cfg)
     message = str(caught.value)
@@ -140,11 +193,25 @@ def test_benchmark_sweep_launches_its_runs(tmp_path):
     """``benchmark=`` alone switches to a sweep (no -m); single values narrow the grid to one run."""
     root = make_fake_tree("office31", tmp_path / "data", images_per_class=2, num_classes=3)
     result = subprocess.run(
-        [sys.executable, "-m", "dalearn.train", "benchmark=office31", "seed=0", "data.task=D2A",
-         "experiment=office31/source_only", f"data.root={root}", f"paths.output_root={tmp_path / 'out'}", *TINY],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "dalearn.train",
+            "benchmark=office31",
+            "seed=0",
+            "data.task=D2A",
+            "experiment=office31/source_only",
+            f"data.root={root}",
+            f"paths.output_root={tmp_path / 'out'}",
+            *TINY,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    runs = [p.parent.relative_to(tmp_path / "out" / "benchmark" / "office31").parts[:2]
-            for p in (tmp_path / "out").rglob("metrics.json")]
+    runs = [
+        p.parent.relative_to(tmp_path / "out" / "benchmark" / "office31").parts[:2]
+        for p in (tmp_path / "out").rglob("metrics.json")
+    ]
     assert runs == [("office31_D2A", "source_only")]

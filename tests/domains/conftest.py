@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from domain_fixtures import write_digit_folder, write_drift_folder
 
 

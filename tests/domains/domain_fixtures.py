@@ -16,7 +16,7 @@ def write_digit_folder(root: Path, per_class: int = 12, classes=range(10), size:
     for label in classes:
         folder = root / str(label)
         folder.mkdir(parents=True, exist_ok=True)
-        rows = np.flatnonzero(digits.target == label)[offset: offset + per_class]
+        rows = np.flatnonzero(digits.target == label)[offset : offset + per_class]
         for i in rows:
             image = Image.fromarray((digits.images[i] * 255 / 16).astype("uint8")).resize((size, size))
             image.save(folder / f"{i}.png")
@@ -25,8 +25,10 @@ def write_digit_folder(root: Path, per_class: int = 12, classes=range(10), size:
 
 def write_list(folder: Path, list_file: Path, names: list[str]) -> Path:
     """An image list of ``folder``'s images, label = position of the folder name in ``names``."""
-    lines = [f"{p.relative_to(list_file.parent).as_posix()} {names.index(p.parent.name)}"
-             for p in sorted(folder.rglob("*.png"))]
+    lines = [
+        f"{p.relative_to(list_file.parent).as_posix()} {names.index(p.parent.name)}"
+        for p in sorted(folder.rglob("*.png"))
+    ]
     list_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return list_file
 

@@ -30,8 +30,14 @@ def commands(block: str) -> list[list[str]]:
 
 def run(argv: list[str], cwd: Path) -> str:
     env = {**os.environ, "PYTHONPATH": str(README.parent)}
-    result = subprocess.run([sys.executable, "-m", MODULES[argv[0]], *argv[1:]], cwd=cwd, env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", MODULES[argv[0]], *argv[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, f"{' '.join(argv)} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
     return result.stdout + result.stderr
 
@@ -50,8 +56,12 @@ def test_readme_own_images_commands_run_as_written(tmp_path):
     assert all(len(found) == 1 for found in runs.values()), runs
     analyze = commands(re.findall(r"```bash\n(.*?)```", section("## Look inside a run"), flags=re.DOTALL)[0])
     assert len(analyze) == 1
-    argv = [a.replace("outputs/runs/custom/dann/seed0-<hash>", runs["dann"][0])
-             .replace("outputs/runs/custom/source_only/seed0-<hash>", runs["source_only"][0]) for a in analyze[0]]
+    argv = [
+        a.replace("outputs/runs/custom/dann/seed0-<hash>", runs["dann"][0]).replace(
+            "outputs/runs/custom/source_only/seed0-<hash>", runs["source_only"][0]
+        )
+        for a in analyze[0]
+    ]
     output = run([*argv, "--tsne-per-domain", "200"], tmp_path)
     assert "target accuracy" in output
     assert (Path(runs["dann"][0]) / "analysis" / "index.html").is_file()

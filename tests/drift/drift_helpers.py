@@ -27,7 +27,6 @@ def make_tree(root: Path, per_class: int = PER_CLASS, size: int = 16) -> Path:
     return root
 
 
-
 def read(path: Path, name: str) -> dict:
     """A parquet file of an output folder as ``{column: list}``."""
     return pq.read_table(path / f"{name}.parquet").to_pydict()

@@ -13,9 +13,9 @@ import torch
 from drift_helpers import CLASSES, read, zip_images
 from hydra import compose, initialize_config_dir
 
-from dalearn.run.config import CONFIG_DIR
 from dalearn.drift.cli import generate
 from dalearn.drift.dataset import DriftedImageFolder
+from dalearn.run.config import CONFIG_DIR
 
 
 def _drift_cfg(*overrides: str):
@@ -25,8 +25,13 @@ def _drift_cfg(*overrides: str):
 
 def test_generate_from_config(tree: Path, tmp_path: Path) -> None:
     cfg = _drift_cfg(
-        f"input.path={tree}", f"output_path={tmp_path / 'out'}", "num_samples=9", "organize_by_class=true",
-        "drift.kind=incremental", "drift.end=8", "drift.transforms.0.drift_level=0.8",
+        f"input.path={tree}",
+        f"output_path={tmp_path / 'out'}",
+        "num_samples=9",
+        "organize_by_class=true",
+        "drift.kind=incremental",
+        "drift.end=8",
+        "drift.transforms.0.drift_level=0.8",
         "class_mapping={cat: 1, dog: 0, fox: 1}",
     )
     result = generate(cfg)
@@ -56,8 +61,13 @@ def test_config_errors_write_nothing(tmp_path: Path, overrides, error, message) 
 @pytest.mark.slow
 def test_console_script_writes_only_the_output(tmp_path: Path) -> None:
     command = [
-        sys.executable, "-m", "dalearn.drift.cli", "input.dataset=digits", "input.limit=12",
-        "output_path=generated", "num_samples=12",
+        sys.executable,
+        "-m",
+        "dalearn.drift.cli",
+        "input.dataset=digits",
+        "input.limit=12",
+        "output_path=generated",
+        "num_samples=12",
     ]
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -110,13 +120,20 @@ def test_reader_errors(tmp_path: Path) -> None:
 def test_training_on_a_generated_target(tmp_path: Path) -> None:
     from dalearn.run.training import train
 
-    generate(_drift_cfg("input.dataset=digits", "input.limit=120", f"output_path={tmp_path / 'drifted'}", "num_samples=120"))
+    generate(
+        _drift_cfg("input.dataset=digits", "input.limit=120", f"output_path={tmp_path / 'drifted'}", "num_samples=120")
+    )
     with initialize_config_dir(CONFIG_DIR, version_base="1.3"):
         cfg = compose(
             "train",
             overrides=[
-                "data=drifted", f"data.path={tmp_path / 'drifted'}", "data.source_dataset=digits", "method=dann",
-                "trainer.max_epochs=1", "data.iters_per_epoch=3", f"paths.run_dir={tmp_path / 'run'}",
+                "data=drifted",
+                f"data.path={tmp_path / 'drifted'}",
+                "data.source_dataset=digits",
+                "method=dann",
+                "trainer.max_epochs=1",
+                "data.iters_per_epoch=3",
+                f"paths.run_dir={tmp_path / 'run'}",
             ],
         )
     metrics, objects = train(cfg)

@@ -45,9 +45,7 @@ def test_colour_ops_match_torchvision_per_image(rgb, ours, theirs, factors) -> N
 def test_rotate_matches_torchvision_per_image(rgb) -> None:
     angles = [-90.0, -33.0, 0.0, 12.5, 75.0]
     got = rotate(rgb, torch.tensor(angles))
-    want = torch.stack(
-        [TF.rotate(img, a, interpolation=TF.InterpolationMode.BILINEAR) for img, a in zip(rgb, angles)]
-    )
+    want = torch.stack([TF.rotate(img, a, interpolation=TF.InterpolationMode.BILINEAR) for img, a in zip(rgb, angles)])
     torch.testing.assert_close(got, want, atol=1e-4, rtol=0)
 
 

@@ -10,13 +10,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import torch
+from drift_helpers import CLASSES, PER_CLASS, read, source_image, zip_images
 
 from dalearn.drift import ImageDatasetGenerator, ImageTransform, TransformInfo
 from dalearn.drift import output as drift_output
 from dalearn.drift.embeddings import Embedder
 from dalearn.drift.generator import DEFAULT_START_TIMESTAMP, DEFAULT_TIMESTAMP_STEP, class_folder
-
-from drift_helpers import CLASSES, PER_CLASS, read, source_image, zip_images
 
 NOISE = [TransformInfo(ImageTransform.GAUSSIAN_NOISE, 0.6)]
 
@@ -28,7 +27,11 @@ def test_output_files_schemas_and_rows(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert result.num_samples == 7 and result.num_drifted == 7 and result.first_sample_id == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "drift.parquet", "input_mapping.parquet", "metadata.json", "sampled_images.zip", "target.parquet",
+        "drift.parquet",
+        "input_mapping.parquet",
+        "metadata.json",
+        "sampled_images.zip",
+        "target.parquet",
     ]
     schemas = {
         "input_mapping": [("sample_id", pa.int64()), ("timestamp", pa.float64()), ("file_name", pa.string())],
@@ -142,7 +145,10 @@ def test_mixed_sizes_and_grayscale_files(tree: Path, tmp_path: Path) -> None:
     gen = ImageDatasetGenerator(seed=0, input_path=tree)
     gen.add_abrupt_drift([TransformInfo(ImageTransform.DEFAULT, 0.3)])
     gen.sample(14, tmp_path / "out")
-    shapes = {f: img.shape for f, img in zip(read(tmp_path / "out", "drift")["source_file"], zip_images(tmp_path / "out").values())}
+    shapes = {
+        f: img.shape
+        for f, img in zip(read(tmp_path / "out", "drift")["source_file"], zip_images(tmp_path / "out").values())
+    }
     assert shapes["cat/gray.png"] == (1, 13, 9) and shapes["dog/wide.jpg"] == (3, 11, 20)
 
 
@@ -194,7 +200,9 @@ def test_failure_midway_writes_nothing_and_keeps_the_stream(tree: Path, tmp_path
     fresh = ImageDatasetGenerator(seed=4, input_path=tree, batch_size=2)
     fresh.add_abrupt_drift(NOISE)
     fresh.sample(6, tmp_path / "fresh")
-    assert (tmp_path / "out" / "sampled_images.zip").read_bytes() == (tmp_path / "fresh" / "sampled_images.zip").read_bytes()
+    assert (tmp_path / "out" / "sampled_images.zip").read_bytes() == (
+        tmp_path / "fresh" / "sampled_images.zip"
+    ).read_bytes()
 
 
 def test_an_output_that_appears_while_generating_is_not_replaced(tree: Path, tmp_path: Path, monkeypatch) -> None:

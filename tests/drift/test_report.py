@@ -62,9 +62,17 @@ def test_report_files(tmp_path: Path) -> None:
     assert [(r["level"], r["batch"], r["n"]) for r in study.kl_rows[:3]] == [(0.0, 0, 8), (0.0, 1, 8), (0.0, 2, 4)]
     assert all(r["kl_mean"] == 0.0 for r in study.kl_rows if r["level"] == 0.0)
     files = write_report(study, tmp_path / "report")
-    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == sorted(p.name for p in files) == [
-        "domain_gap.csv", "domain_gap.png", "paired_kl.csv", "paired_kl_box.png", "paired_kl_lines.png",
-    ]
+    assert (
+        sorted(p.name for p in (tmp_path / "report").iterdir())
+        == sorted(p.name for p in files)
+        == [
+            "domain_gap.csv",
+            "domain_gap.png",
+            "paired_kl.csv",
+            "paired_kl_box.png",
+            "paired_kl_lines.png",
+        ]
+    )
     with open(tmp_path / "report" / "domain_gap.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 3 * 4 and {r["metric"] for r in rows} == {"fid", "klmvn_diag", "mmd_linear", "wasserstein_1d"}

@@ -67,4 +67,7 @@ def test_a_bar_in_a_terminal_and_no_log_lines(caplog):
 def test_unknown_total_logs_every_thousand(caplog):
     with caplog.at_level(logging.INFO, logger="dalearn"):
         list(progress((i for i in range(2500)), "collect", stream=io.StringIO()))
-    assert [r.getMessage().split(" (")[0] for r in caplog.records if r.name == "dalearn"] == ["collect: 1000 it", "collect: 2000 it"]
+    assert [r.getMessage().split(" (")[0] for r in caplog.records if r.name == "dalearn"] == [
+        "collect: 1000 it",
+        "collect: 2000 it",
+    ]

@@ -3,12 +3,11 @@ both normalisations: the paper's 1/B and the authors' code's mean over singular 
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
+from numpy_reference import singular_values, softmax
 
 from dalearn.losses import BatchNuclearNormMaximization
-from numpy_reference import singular_values, softmax
 
 
 def logits(b: int, c: int, seed: int) -> torch.Tensor:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numpy_reference import singular_values
 
 from dalearn.losses import BatchSpectralPenalizationLoss
-from numpy_reference import singular_values
 
 
 def features(n: int, f: int, seed: int) -> torch.Tensor:

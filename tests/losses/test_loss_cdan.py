@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 import torch
+from numpy_reference import bce_with_logits, linear_layer, softmax
 from torch import nn
 
 from dalearn.losses import ConditionalDomainAdversarialLoss, prediction_entropy
-from numpy_reference import bce_with_logits, linear_layer, softmax
 
 C, F = 3, 4
 

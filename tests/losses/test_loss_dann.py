@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numpy_reference import bce_with_logits, linear_layer, log_softmax
 from torch import nn
 
 from dalearn.losses import DomainAdversarialLoss
 from dalearn.nn import GradientReverseLayer
-from numpy_reference import bce_with_logits, linear_layer, log_softmax
 
 
 def setup(n_s: int = 5, n_t: int = 7, outputs: int = 1, seed: int = 0):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numpy_reference import information_maximization
 
 from dalearn.losses import InformationMaximizationLoss
-from numpy_reference import information_maximization
 
 
 def logits(n: int, c: int, seed: int) -> torch.Tensor:

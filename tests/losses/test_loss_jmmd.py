@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numpy_reference import JAN_PREDICTION_SIGMA, dan_kernel, gaussian_fixed, linear_mmd, quadratic_mmd
 from torch import nn
 
 from dalearn.losses import JointMultipleKernelMaximumMeanDiscrepancy, Theta
 from dalearn.nn import GaussianKernel
-from numpy_reference import JAN_PREDICTION_SIGMA, dan_kernel, gaussian_fixed, linear_mmd, quadratic_mmd
 
 
 def jan_kernels():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numpy_reference import central_difference_gradient, mcc_weights, minimum_class_confusion
 
 from dalearn.losses import MinimumClassConfusionLoss
-from numpy_reference import central_difference_gradient, mcc_weights, minimum_class_confusion
 
 
 def logits(b: int, c: int, seed: int, scale: float = 2.0) -> torch.Tensor:

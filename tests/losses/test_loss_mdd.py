@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numpy_reference import log_softmax, softmax
 
 from dalearn.losses import MarginDisparityDiscrepancy, shift_log
-from numpy_reference import log_softmax, softmax
 
 
 def logits(n: int, seed: int, k: int = 5) -> torch.Tensor:

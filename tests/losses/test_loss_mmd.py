@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from numpy_reference import DAN_ALPHAS, dan_kernel, linear_mmd, quadratic_mmd
 
 from dalearn.losses import MultipleKernelMaximumMeanDiscrepancy, default_kernels
-from numpy_reference import DAN_ALPHAS, dan_kernel, linear_mmd, quadratic_mmd
 
 
 def seeded(*shape: int, seed: int) -> torch.Tensor:

@@ -29,7 +29,10 @@ N, F, C = 8, 8, 4
 
 
 def jan_kernels():
-    return ([GaussianKernel(alpha=2.0**k) for k in range(-3, 2)], [GaussianKernel(sigma=0.92, track_running_stats=False)])
+    return (
+        [GaussianKernel(alpha=2.0**k) for k in range(-3, 2)],
+        [GaussianKernel(sigma=0.92, track_running_stats=False)],
+    )
 
 
 CASES = {
@@ -57,15 +60,18 @@ CASES = {
     ),
     "cdan_randomized": (
         lambda: ConditionalDomainAdversarialLoss(
-            DomainDiscriminator(32, 16), randomized=True, num_classes=C, features_dim=F, randomized_dim=32,
+            DomainDiscriminator(32, 16),
+            randomized=True,
+            num_classes=C,
+            features_dim=F,
+            randomized_dim=32,
             grl=GradientReverseLayer(),
         ),
         lambda m, f_s, f_t, y_s, y_t: m(y_s, f_s, y_t, f_t),
     ),
     "mcd": (
         lambda: torch.nn.Identity(),
-        lambda m, f_s, f_t, y_s, y_t: classifier_discrepancy(y_s.softmax(1), y_t.softmax(1))
-        + entropy(y_t.softmax(1)),
+        lambda m, f_s, f_t, y_s, y_t: classifier_discrepancy(y_s.softmax(1), y_t.softmax(1)) + entropy(y_t.softmax(1)),
     ),
     "mdd": (
         lambda: MarginDisparityDiscrepancy(),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from numpy_reference import confidence_self_training
 
 from dalearn.losses import ConfidenceBasedSelfTrainingLoss
-from numpy_reference import confidence_self_training
 
 
 def logits(n: int, c: int, seed: int, scale: float = 3.0) -> torch.Tensor:

@@ -175,6 +175,7 @@ def train_fixmatch(trade_off: float):
 
 def test_self_training_makes_more_target_predictions_confident():
     x_t = shifted_problem()[2]
+
     def confident(model: TinyClassifier) -> float:
         return (evaluate(model, x_t)[0].softmax(dim=1).max(dim=1).values >= 0.9).float().mean().item()
 

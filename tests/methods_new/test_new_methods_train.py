@@ -38,7 +38,9 @@ def logged(run_dir: Path, key: str) -> list[tuple[int, float]]:
     return rows
 
 
-@pytest.mark.parametrize("method,extra", NEW_METHODS, ids=[f"{m}{'-' + '-'.join(e) if e else ''}" for m, e in NEW_METHODS])
+@pytest.mark.parametrize(
+    "method,extra", NEW_METHODS, ids=[f"{m}{'-' + '-'.join(e) if e else ''}" for m, e in NEW_METHODS]
+)
 def test_new_method_trains_with_finite_losses(train_cfg, method, extra):
     cfg = train_cfg([f"method={method}", *extra])
     metrics, objects = train(cfg)

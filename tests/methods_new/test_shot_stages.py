@@ -3,8 +3,6 @@ target alone with the head frozen, and never loads a source image."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 

@@ -109,7 +109,9 @@ def test_jmmd_compute_before_update_and_non_finite_rows():
     metric = JointMaximumMeanDiscrepancy(num_layers=2)
     target = [torch.randn(8, 4), torch.randn(8, 3)]
     target[1][5, 2] = float("nan")
-    with pytest.raises(ValueError, match=r"target_features\[1\] contains NaN or infinite values in 1 of 8 rows \(rows 5\)"):
+    with pytest.raises(
+        ValueError, match=r"target_features\[1\] contains NaN or infinite values in 1 of 8 rows \(rows 5\)"
+    ):
         metric.update([torch.randn(8, 4), torch.randn(8, 3)], target)
     with pytest.raises(ValueError, match="before any update"):
         metric.compute()
@@ -120,7 +122,9 @@ def test_domain_adversarial_accuracy_input_errors():
     from dalearn.nn import DomainDiscriminator
 
     metric = DomainAdversarialAccuracy(DomainDiscriminator(in_feature=4, hidden_size=8))
-    with pytest.raises(ValueError, match=r"needs at least one source and one target row; call update\(source, target\)"):
+    with pytest.raises(
+        ValueError, match=r"needs at least one source and one target row; call update\(source, target\)"
+    ):
         metric.compute()
     source = torch.randn(8, 4)
     source[2, 0] = float("inf")

@@ -43,8 +43,11 @@ def randomise_batch_norm(module: nn.Module, seed: int) -> None:
 
 @pytest.mark.parametrize(
     "batch_norm,dropout,kinds",
-    [(True, 0.0, ["Linear", "BatchNorm1d", "ReLU"]), (False, 0.5, ["Linear", "ReLU", "Dropout"]),
-     (True, 0.5, ["Linear", "BatchNorm1d", "ReLU", "Dropout"])],
+    [
+        (True, 0.0, ["Linear", "BatchNorm1d", "ReLU"]),
+        (False, 0.5, ["Linear", "ReLU", "Dropout"]),
+        (True, 0.5, ["Linear", "BatchNorm1d", "ReLU", "Dropout"]),
+    ],
 )
 def test_bottleneck_layers(batch_norm, dropout, kinds):
     block = bottleneck(12, 7, batch_norm=batch_norm, dropout=dropout)
@@ -59,8 +62,9 @@ def test_image_classifier_forward_against_numpy_and_parameter_groups():
     randomise_batch_norm(model, seed=3)
     x = seeded(8, 6, seed=1)
     logits, features = model(x)
-    h = np.maximum(np_batch_norm_eval(np_linear(np_linear(x.numpy(), backbone), model.bottleneck[0]),
-                                      model.bottleneck[1]), 0.0)
+    h = np.maximum(
+        np_batch_norm_eval(np_linear(np_linear(x.numpy(), backbone), model.bottleneck[0]), model.bottleneck[1]), 0.0
+    )
     np.testing.assert_allclose(features.detach().numpy(), h, rtol=1e-12)
     np.testing.assert_allclose(logits.detach().numpy(), np_linear(h, model.head), rtol=1e-12)
     torch.testing.assert_close(model.predict(x), logits)

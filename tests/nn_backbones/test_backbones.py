@@ -19,19 +19,37 @@ from dalearn.nn.pretrained import efficientnet_lite0, map_state_by_order
 
 BACKBONE_CONFIGS = Path(__file__).resolve().parents[2] / "dalearn" / "conf" / "backbone"
 BUILDINGS = {
-    "palace", "church, church building", "bell cote, bell cot", "castle", "monastery", "mosque", "stupa, tope",
-    "dome", "boathouse", "triumphal arch", "library", "planetarium", "altar", "barn",
+    "palace",
+    "church, church building",
+    "bell cote, bell cot",
+    "castle",
+    "monastery",
+    "mosque",
+    "stupa, tope",
+    "dome",
+    "boathouse",
+    "triumphal arch",
+    "library",
+    "planetarium",
+    "altar",
+    "barn",
     "cinema, movie theater, movie theatre, movie house, picture palace",
-    "beacon, lighthouse, beacon light, pharos", "prison, prison house",
+    "beacon, lighthouse, beacon light, pharos",
+    "prison, prison house",
 }
 
 
 @pytest.fixture(scope="module")
 def china() -> torch.Tensor:
     image = Image.fromarray(load_sample_image("china.jpg"))
-    preprocess = T.Compose([
-        T.Resize(256), T.CenterCrop(224), T.ToTensor(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
-    ])
+    preprocess = T.Compose(
+        [
+            T.Resize(256),
+            T.CenterCrop(224),
+            T.ToTensor(),
+            T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+        ]
+    )
     return preprocess(image).unsqueeze(0)
 
 

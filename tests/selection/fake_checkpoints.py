@@ -15,8 +15,14 @@ TASKS = {"digits": ("clean", "drift"), "fashion_mnist": ("clean", "m")}
 
 
 def write_run(
-    sweep: Path, dataset: str, method: str, lr: float, seed: int, scores: dict[str, Sequence[float]],
-    accuracies: Optional[Sequence[float]], trade_off: float = 1.0,
+    sweep: Path,
+    dataset: str,
+    method: str,
+    lr: float,
+    seed: int,
+    scores: dict[str, Sequence[float]],
+    accuracies: Optional[Sequence[float]],
+    trade_off: float = 1.0,
 ) -> Path:
     """One finished run; ``scores[name][e]`` is validator ``name``'s score at epoch e,
     ``accuracies[e]`` the target test accuracy (None: the run has no target labels)."""

@@ -34,12 +34,17 @@ def test_the_pick_the_oracle_the_regret_and_the_correlation_per_task(sweep):
     result = rank_sweep(sweep, ["ima", "src_val", "oracle", "last"])
     digits, fashion = result.choices["ima"]
     assert (digits.label, digits.pick.run.method, digits.pick.run.identity["optim"]["lr"], digits.pick.epoch) == (
-        "digits clean → drift", "dann", 0.03, 1)
+        "digits clean → drift",
+        "dann",
+        0.03,
+        1,
+    )
     assert digits.pick_accuracy == pytest.approx(0.80)
     assert (digits.oracle.run.method, digits.oracle.epoch, digits.oracle.accuracy) == ("dan", 2, 0.90)
     assert digits.regret == pytest.approx(10.0)
     expected = weighted_spearman(
-        [0.1, 0.5, 0.6, 0.3, 0.4, 0.7, 0.2, 0.9, 0.4], [0.50, 0.70, 0.75, 0.55, 0.85, 0.90, 0.60, 0.80, 0.65])
+        [0.1, 0.5, 0.6, 0.3, 0.4, 0.7, 0.2, 0.9, 0.4], [0.50, 0.70, 0.75, 0.55, 0.85, 0.90, 0.60, 0.80, 0.65]
+    )
     assert digits.checkpoints == 9 and digits.correlation == pytest.approx(expected, abs=1e-12)
     assert fashion.regret == pytest.approx(0.0) and fashion.correlation == pytest.approx(1.0)
     # src_val ranks by val/src_acc: digits' best is dann lr 0.01 epoch 2 (0.9 → acc 0.75); fashion's dann epoch 0.

@@ -17,12 +17,33 @@ from dalearn.run.training import check_selection
 from dalearn.validators import available
 
 HISTORY = [
-    {"epoch": 0, "step": 10, "val/tgt_acc": 0.5, "val/tgt_mean_class_acc": 0.4, "val/src_acc": 0.9,
-     "val/score/ima": 0.10, "val/score/snd": 2.0},
-    {"epoch": 1, "step": 20, "val/tgt_acc": 0.7, "val/tgt_mean_class_acc": 0.6, "val/src_acc": 0.8,
-     "val/score/ima": 0.30, "val/score/snd": 1.0},
-    {"epoch": 2, "step": 30, "val/tgt_acc": 0.6, "val/tgt_mean_class_acc": 0.5, "val/src_acc": 0.7,
-     "val/score/ima": 0.30, "val/score/snd": float("nan")},
+    {
+        "epoch": 0,
+        "step": 10,
+        "val/tgt_acc": 0.5,
+        "val/tgt_mean_class_acc": 0.4,
+        "val/src_acc": 0.9,
+        "val/score/ima": 0.10,
+        "val/score/snd": 2.0,
+    },
+    {
+        "epoch": 1,
+        "step": 20,
+        "val/tgt_acc": 0.7,
+        "val/tgt_mean_class_acc": 0.6,
+        "val/src_acc": 0.8,
+        "val/score/ima": 0.30,
+        "val/score/snd": 1.0,
+    },
+    {
+        "epoch": 2,
+        "step": 30,
+        "val/tgt_acc": 0.6,
+        "val/tgt_mean_class_acc": 0.5,
+        "val/src_acc": 0.7,
+        "val/score/ima": 0.30,
+        "val/score/snd": float("nan"),
+    },
 ]
 
 

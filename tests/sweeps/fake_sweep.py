@@ -33,8 +33,13 @@ def config(dataset: str, task: str, method: str, seed: int, **method_settings) -
 def metrics(rules: dict[str, float], mean_class_offset: float = -0.01) -> dict:
     """A metrics.json whose selection rules chose the given target accuracies (fractions)."""
     by_selection = {
-        rule: {"epoch": 1, "step": 20, "tgt_acc": value, "tgt_mean_class_acc": value + mean_class_offset,
-               "tgt_eval_split": "target_val"}
+        rule: {
+            "epoch": 1,
+            "step": 20,
+            "tgt_acc": value,
+            "tgt_mean_class_acc": value + mean_class_offset,
+            "tgt_eval_split": "target_val",
+        }
         for rule, value in rules.items()
     }
     first = next(iter(rules))

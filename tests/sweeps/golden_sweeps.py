@@ -30,21 +30,31 @@ def accuracy(method_index: int, task_index: int, seed: int) -> float:
 def office31_sweep(sweep: Path) -> Path:
     write_grid(
         sweep,
-        {"experiment": "office31/source_only,office31/dann,office31/mdd", "data.task": ",".join(OFFICE31_TASKS),
-         "seed": "0,1,2"},
+        {
+            "experiment": "office31/source_only,office31/dann,office31/mdd",
+            "data.task": ",".join(OFFICE31_TASKS),
+            "seed": "0,1,2",
+        },
         ["benchmark=office31", "data.root=/data/office31"],
     )
     for t, task in enumerate(OFFICE31_TASKS):
         for seed in range(3):
             value = accuracy(0, t, seed)
-            write_run(sweep, config("office31", task, "source_only", seed),
-                      metrics({"oracle": value, "src_val": value - 0.02, "last": value - 0.01}))
+            write_run(
+                sweep,
+                config("office31", task, "source_only", seed),
+                metrics({"oracle": value, "src_val": value - 0.02, "last": value - 0.01}),
+            )
             if (task, seed) == ("A2W", 2):
                 continue
             state = {("D2A", 1): "incomplete", ("W2A", 0): "failed"}.get((task, seed), "finished")
             value = accuracy(1, t, seed)
-            write_run(sweep, config("office31", task, "dann", seed, trade_off=1.0),
-                      metrics({"oracle": value, "last": value - 0.015}), state=state)
+            write_run(
+                sweep,
+                config("office31", task, "dann", seed, trade_off=1.0),
+                metrics({"oracle": value, "last": value - 0.015}),
+                state=state,
+            )
     for seed in range(3):
         value = accuracy(3, 0, seed)
         write_run(sweep, config("office31", "A2W", "my_method", seed), metrics({"oracle": value, "last": value}))

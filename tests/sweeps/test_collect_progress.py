@@ -19,4 +19,4 @@ def test_reading_many_runs_logs_a_few_progress_lines(tmp_path, capsys):
     lines = [line for line in err.splitlines() if line.startswith(f"[dalearn] read runs under {sweep}:")]
     assert len(runs) == 105
     assert 5 <= len(lines) <= 21 and "\r" not in err
-    assert f"100% (105/105 runs" in lines[-1]
+    assert "100% (105/105 runs" in lines[-1]

@@ -47,8 +47,12 @@ def test_partial_cells_are_marked_and_never_enter_the_average(tmp_path):
 def test_runs_of_one_method_with_different_settings_are_separate_rows(tmp_path):
     sweep = tmp_path / "sweep"
     for flag, value in ((False, 0.6), (True, 0.7)):
-        write_run(sweep, config("digits", "clean2m", "cdan", 0, entropy_conditioning=flag), metrics({"oracle": value}),
-                  variant=str(flag))
+        write_run(
+            sweep,
+            config("digits", "clean2m", "cdan", 0, entropy_conditioning=flag),
+            metrics({"oracle": value}),
+            variant=str(flag),
+        )
     (table,) = tables_of(sweep)[0].values()
     assert [(r.label, r.cells[0].text("oracle")) for r in table.rows] == [
         ("CDAN (entropy_conditioning=false)", "60.0 (1)"),

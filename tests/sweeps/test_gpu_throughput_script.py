@@ -27,8 +27,9 @@ def load_script():
 def test_without_cuda_it_stops_with_a_message(tmp_path):
     out = tmp_path / "RESULTS.md"
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
-    result = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out)], capture_output=True, text=True, env=env,
-                            timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(out)], capture_output=True, text=True, env=env, timeout=300
+    )
     assert result.returncode == 2
     assert "no CUDA device is visible" in result.stderr and "Nothing was measured" in result.stderr
     assert not out.exists()

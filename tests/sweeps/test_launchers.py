@@ -49,8 +49,15 @@ def mtimes(path: Path) -> dict[str, int]:
 def test_relaunch_skips_finished_runs_reruns_incomplete_ones_and_survives_a_failing_job(tmp_path):
     sweep = tmp_path / "sweep"
     first = launch(
-        "dalearn-train", "-m", *FAST, "method=source_only,dann", "data.task=clean2m", "hydra/launcher=joblib",
-        "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+        "dalearn-train",
+        "-m",
+        *FAST,
+        "method=source_only,dann",
+        "data.task=clean2m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
     )
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     kept, redone = run_dir(sweep, "clean2m", "source_only"), run_dir(sweep, "clean2m", "dann")
@@ -58,8 +65,13 @@ def test_relaunch_skips_finished_runs_reruns_incomplete_ones_and_survives_a_fail
     (redone / "done").unlink()
 
     second = launch(
-        "dalearn-train", "-m", *FAST, "method=source_only,dann", "data.task=clean2bogus,clean2m",
-        f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+        "dalearn-train",
+        "-m",
+        *FAST,
+        "method=source_only,dann",
+        "data.task=clean2bogus,clean2m",
+        f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
     )
     output = second.stdout + second.stderr
     assert second.returncode != 0, output[-3000:]
@@ -82,8 +94,14 @@ def test_relaunch_skips_finished_runs_reruns_incomplete_ones_and_survives_a_fail
 def test_submitit_local_sweep_with_a_failing_job(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     result = launch(
-        "dalearn-train", "-m", *FAST, "method=source_only", "data.task=clean2bogus,clean2m",
-        "hydra/launcher=submitit_local", f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+        "dalearn-train",
+        "-m",
+        *FAST,
+        "method=source_only",
+        "data.task=clean2bogus,clean2m",
+        "hydra/launcher=submitit_local",
+        f"hydra.sweep.dir={sweep}",
+        cwd=tmp_path,
     )
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
@@ -115,13 +133,27 @@ def test_slurm_gpu_preset_submits_one_array_task_per_run_with_one_rank_per_gpu(t
     capture = tmp_path / "job.sh"
     env = _fake_slurm(tmp_path / "bin", capture)
     result = launch(
-        "dalearn-train", "-m", "method=dann,mdd", "trainer=ddp", "hydra/launcher=slurm_gpu",
-        "hydra.launcher.gpus_per_node=2", "hydra.launcher.partition=gpu", f"hydra.sweep.dir={tmp_path / 'sweep'}",
-        cwd=tmp_path, env=env,
+        "dalearn-train",
+        "-m",
+        "method=dann,mdd",
+        "trainer=ddp",
+        "hydra/launcher=slurm_gpu",
+        "hydra.launcher.gpus_per_node=2",
+        "hydra.launcher.partition=gpu",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        cwd=tmp_path,
+        env=env,
     )
     assert result.returncode != 0 and "no cluster here" in result.stdout + result.stderr
     script = capture.read_text()
-    for line in ("--array=0-1", "--gpus-per-node=2", "--ntasks-per-node=2", "--nodes=1", "--time=1440",
-                 "--partition=gpu", "--cpus-per-task=8"):
+    for line in (
+        "--array=0-1",
+        "--gpus-per-node=2",
+        "--ntasks-per-node=2",
+        "--nodes=1",
+        "--time=1440",
+        "--partition=gpu",
+        "--cpus-per-task=8",
+    ):
         assert f"#SBATCH {line}" in script, script
     assert "srun " in script

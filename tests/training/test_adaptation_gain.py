@@ -25,9 +25,16 @@ MARGIN = 0.03
 
 def _target_accuracy(train_cfg, method: str, seed: int) -> float:
     cfg = train_cfg(
-        [f"method={method}", "data.task=clean2drift", "selection=src_val", f"seed={seed}",
-         "trainer.enable_progress_bar=false", "cpu_threads=1"],
-        name=f"{method}-{seed}", fast=False,
+        [
+            f"method={method}",
+            "data.task=clean2drift",
+            "selection=src_val",
+            f"seed={seed}",
+            "trainer.enable_progress_bar=false",
+            "cpu_threads=1",
+        ],
+        name=f"{method}-{seed}",
+        fast=False,
     )
     metrics, objects = train(cfg)
     datamodule = objects["datamodule"]

@@ -40,7 +40,9 @@ def test_a_truncated_jpeg_names_its_path_when_the_loader_reaches_it(tmp_path):
 @pytest.mark.timeout(120)
 def test_endless_max_epochs_is_refused_naming_the_keys(train_cfg, tmp_path):
     cfg = train_cfg(["trainer.max_epochs=-1"], name="endless")
-    with pytest.raises(ValueError, match=r"trainer.max_epochs=-1 means no epoch limit, and trainer.max_steps is not set"):
+    with pytest.raises(
+        ValueError, match=r"trainer.max_epochs=-1 means no epoch limit, and trainer.max_steps is not set"
+    ):
         train(cfg)
     assert not (tmp_path / "endless" / "config.yaml").exists()
 
@@ -67,8 +69,9 @@ def test_a_text_file_given_to_eval_names_the_file(train_cfg, tmp_path):
     (run / "checkpoints").mkdir(parents=True)
     (run / "config.yaml").write_text(OmegaConf.to_yaml(train_cfg(), resolve=True))
     (run / "checkpoints" / "best.ckpt").write_text("not a checkpoint\n")
-    cfg = OmegaConf.create({"ckpt_path": str(run / "checkpoints" / "best.ckpt"), "trainer": {"accelerator": "cpu",
-                            "devices": 1}})
+    cfg = OmegaConf.create(
+        {"ckpt_path": str(run / "checkpoints" / "best.ckpt"), "trainer": {"accelerator": "cpu", "devices": 1}}
+    )
     with pytest.raises(CheckpointError, match=r"best.ckpt is not a readable PyTorch checkpoint .*pass a checkpoint"):
         evaluate(cfg)
 
@@ -90,10 +93,18 @@ def test_a_truncated_last_checkpoint_with_resume_says_what_to_do(train_cfg, tmp_
 
 @pytest.mark.slow
 def test_ctrl_c_prints_the_resume_hint(tmp_path):
-    args = ["method=dann", "trainer.max_epochs=200", "data.iters_per_epoch=4", "data.batch_size=8",
-            "trainer.enable_progress_bar=false", "cpu_threads=1", f"paths.output_root={tmp_path}"]
-    process = subprocess.Popen([sys.executable, "-m", "dalearn.train", *args], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    args = [
+        "method=dann",
+        "trainer.max_epochs=200",
+        "data.iters_per_epoch=4",
+        "data.batch_size=8",
+        "trainer.enable_progress_bar=false",
+        "cpu_threads=1",
+        f"paths.output_root={tmp_path}",
+    ]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dalearn.train", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     deadline = time.time() + 300
     while time.time() < deadline and not list(tmp_path.glob("runs/*/*/*/checkpoints/last.ckpt")):
         assert process.poll() is None

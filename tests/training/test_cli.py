@@ -45,7 +45,10 @@ def test_multirun_sweep_over_methods_and_seeds(tmp_path):
     result = cli("dalearn-train", "-m", *FAST, "method=dann,mdd", "seed=0,1", cwd=tmp_path)
     runs = sorted(tmp_path.glob("outputs/multirun/digits_clean2drift/*/seed*/metrics.json"))
     assert [(p.parent.parent.name, p.parent.name.split("-")[0]) for p in runs] == [
-        ("dann", "seed0"), ("dann", "seed1"), ("mdd", "seed0"), ("mdd", "seed1"),
+        ("dann", "seed0"),
+        ("dann", "seed1"),
+        ("mdd", "seed0"),
+        ("mdd", "seed1"),
     ]
     assert result.stdout.count("results saved in") == 4
 

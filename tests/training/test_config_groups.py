@@ -6,14 +6,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from dalearn.run.config import CONFIG_DIR
 from dalearn.run.factory import build_model
 from tests.conftest import stage_one
 
-GROUPS = ["method", "data", "backbone", "optim", "trainer", "logger", "callbacks", "selection", "debug", "experiment", "benchmark"]
+GROUPS = [
+    "method",
+    "data",
+    "backbone",
+    "optim",
+    "trainer",
+    "logger",
+    "callbacks",
+    "selection",
+    "debug",
+    "experiment",
+    "benchmark",
+]
 
 
 #: config groups nested inside another group's folder (chosen with data/source=…, not data=…).
@@ -59,5 +70,3 @@ def test_every_method_builds_on_the_offline_default(train_cfg, method):
     cfg = train_cfg([f"method={method}", *stage_one(cfg, train_cfg)])
     model = build_model(cfg, num_classes=10)
     assert model.name == method
-
-

@@ -33,8 +33,15 @@ class ShardProbe(L.Callback):
 @pytest.mark.slow
 def test_ddp_cpu_run_matches_single_process_evaluation(train_cfg, tmp_path):
     probe = tmp_path / "probe"
-    cfg = train_cfg(["trainer=ddp_cpu", "method=dann", "selection=last", "data.iters_per_epoch=4",
-                     f"+callbacks.shard_probe={{_target_: test_ddp_cpu.ShardProbe, out: '{probe}'}}"])
+    cfg = train_cfg(
+        [
+            "trainer=ddp_cpu",
+            "method=dann",
+            "selection=last",
+            "data.iters_per_epoch=4",
+            f"+callbacks.shard_probe={{_target_: test_ddp_cpu.ShardProbe, out: '{probe}'}}",
+        ]
+    )
     metrics, objects = train(cfg)
     run_dir = Path(cfg.paths.run_dir)
     ranks = [json.loads((probe / f"rank{k}.json").read_text()) for k in range(2)]
@@ -45,10 +52,17 @@ def test_ddp_cpu_run_matches_single_process_evaluation(train_cfg, tmp_path):
     assert sorted(ranks[0]["eval"] + ranks[1]["eval"]) == list(range(len(objects["datamodule"].target["test"])))
     last = metrics["history"][-1]
     assert metrics["step"] == 4
-    single = evaluate(OmegaConf.create({
-        "ckpt_path": str(run_dir / "checkpoints" / "last.ckpt"), "run_config": None, "data": {},
-        "trainer": {"accelerator": "cpu", "devices": 1}, "output": str(run_dir / "eval.json"),
-    }))["results"]
+    single = evaluate(
+        OmegaConf.create(
+            {
+                "ckpt_path": str(run_dir / "checkpoints" / "last.ckpt"),
+                "run_config": None,
+                "data": {},
+                "trainer": {"accelerator": "cpu", "devices": 1},
+                "output": str(run_dir / "eval.json"),
+            }
+        )
+    )["results"]
     assert single["val/tgt_acc"] == pytest.approx(last["val/tgt_acc"], abs=1e-12)
     assert single["val/src_acc"] == pytest.approx(last["val/src_acc"], abs=1e-12)
     assert json.loads((run_dir / "eval.json").read_text())["results"] == single

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 import dalearn.data.offline as offline
 from dalearn.run.config import build
 from dalearn.run.training import train

@@ -80,10 +80,15 @@ def test_eval_refuses_a_config_that_names_an_arbitrary_callable(tmp_path, train_
 def test_a_target_hidden_in_a_nested_node_or_an_interpolation_is_refused(tmp_path):
     from dalearn.run.evaluation import check_targets
 
-    cfg = OmegaConf.create({
-        "evil": "os.system",
-        "data": {"_target_": "dalearn.data.DomainAdaptationDataModule", "source": {"train": {"_target_": "${evil}"}}},
-    })
+    cfg = OmegaConf.create(
+        {
+            "evil": "os.system",
+            "data": {
+                "_target_": "dalearn.data.DomainAdaptationDataModule",
+                "source": {"train": {"_target_": "${evil}"}},
+            },
+        }
+    )
     try:
         check_targets(cfg, tmp_path / "config.yaml")
     except PermissionError as error:
@@ -97,6 +102,13 @@ def test_trusted_targets_are_the_library_namespaces_minus_code_loaders():
 
     assert trusted_target("dalearn.methods.DANN") and trusted_target("torch.optim.SGD")
     assert trusted_target("lightning.pytorch.callbacks.ModelCheckpoint")
-    for refused in ("builtins.open", "os.system", "torch.hub.load", "torch.load", "dalearn.io.atomic_write_text",
-                    "torchfoo.bar", "dalearn.x;y"):
+    for refused in (
+        "builtins.open",
+        "os.system",
+        "torch.hub.load",
+        "torch.load",
+        "dalearn.io.atomic_write_text",
+        "torchfoo.bar",
+        "dalearn.x;y",
+    ):
         assert not trusted_target(refused), refused

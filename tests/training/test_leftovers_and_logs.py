@@ -21,7 +21,9 @@ from dalearn.run.training import train
 def killed_while_writing(code: str, cwd: Path) -> Path:
     """Run ``code`` (which must print the temporary path it created) in a process that then
     kills itself with SIGKILL; returns the temporary path it left."""
-    script = textwrap.dedent(code) + "\nimport os, signal, sys\nsys.stdout.flush()\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    script = (
+        textwrap.dedent(code) + "\nimport os, signal, sys\nsys.stdout.flush()\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    )
     result = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True)
     assert result.returncode == -signal.SIGKILL, result.stderr[-2000:]
     left = Path(result.stdout.strip().splitlines()[-1])
@@ -35,7 +37,7 @@ def test_a_checkpoint_temporary_left_by_sigkill_is_removed_by_the_next_run(train
     left = killed_while_writing(
         f"""
         from dalearn.io import atomic_path
-        manager = atomic_path({str(checkpoints / 'best.ckpt')!r})
+        manager = atomic_path({str(checkpoints / "best.ckpt")!r})
         print(manager.__enter__())
         """,
         tmp_path,
@@ -73,8 +75,15 @@ def test_the_lightning_tip_advertisement_is_not_printed(train_cfg, capfd, caplog
     assert "💡" not in shown and "pypi.org/project/litlogger" not in shown
 
 
-ARGS = ["method=dann", "trainer.max_epochs=3", "data.iters_per_epoch=24", "data.batch_size=16",
-        "trainer.enable_progress_bar=false", "cpu_threads=1", "+logger.flush_logs_every_n_steps=1"]
+ARGS = [
+    "method=dann",
+    "trainer.max_epochs=3",
+    "data.iters_per_epoch=24",
+    "data.batch_size=16",
+    "trainer.enable_progress_bar=false",
+    "cpu_threads=1",
+    "+logger.flush_logs_every_n_steps=1",
+]
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -118,7 +127,6 @@ def test_a_resumed_run_continues_one_log_without_the_replayed_rows(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert sorted(p.name for p in (run_dir / "logs").iterdir()) == ["version_0"]
     assert rows(run_dir / "logs" / "version_0" / "metrics.csv") == rows(expected)
-
 
 
 def test_collect_names_a_finished_run_whose_metrics_are_empty(train_cfg, tmp_path, capsys):

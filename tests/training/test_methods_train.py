@@ -16,6 +16,7 @@ from dalearn.run.factory import build_model
 from dalearn.run.training import train
 from tests.conftest import stage_one
 
+
 def method_configs() -> list[str]:
     """Every method config shipped in conf/method/: a new method is tested without editing a list."""
     return sorted(path.stem for path in (Path(CONFIG_DIR) / "method").glob("*.yaml"))

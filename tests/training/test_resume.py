@@ -14,8 +14,12 @@ from pathlib import Path
 import pytest
 
 ARGS = [
-    "method=dann", "trainer.max_epochs=5", "data.iters_per_epoch=6", "data.batch_size=16",
-    "trainer.enable_progress_bar=false", "cpu_threads=1",
+    "method=dann",
+    "trainer.max_epochs=5",
+    "data.iters_per_epoch=6",
+    "data.batch_size=16",
+    "trainer.enable_progress_bar=false",
+    "cpu_threads=1",
 ]
 
 

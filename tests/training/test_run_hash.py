@@ -61,16 +61,27 @@ def test_every_hashed_key_changes_the_run_directory(train_cfg, method):
     assert not same, f"changing these keys keeps the run directory: {same}"
 
 
-@pytest.mark.parametrize("override", ["callbacks.lr_monitor.logging_interval=epoch", "channels_last=false",
-                                      "callbacks.domain_gap.metrics=[fid]"])
+@pytest.mark.parametrize(
+    "override",
+    ["callbacks.lr_monitor.logging_interval=epoch", "channels_last=false", "callbacks.domain_gap.metrics=[fid]"],
+)
 def test_keys_the_old_hash_ignored_now_change_the_directory(train_cfg, override):
     assert run_name(train_cfg([override])) != run_name(train_cfg([]))
 
 
 @pytest.mark.parametrize(
     "override",
-    ["paths.output_root=/elsewhere", "logger=tensorboard", "resume=true", "overwrite=true", "ckpt_path=/x.ckpt",
-     "print_config=true", "cpu_threads=3", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=true"],
+    [
+        "paths.output_root=/elsewhere",
+        "logger=tensorboard",
+        "resume=true",
+        "overwrite=true",
+        "ckpt_path=/x.ckpt",
+        "print_config=true",
+        "cpu_threads=3",
+        "trainer.enable_progress_bar=false",
+        "trainer.enable_model_summary=true",
+    ],
 )
 def test_excluded_keys_keep_the_run_directory(train_cfg, override):
     assert run_name(train_cfg([override])) == run_name(train_cfg([]))

@@ -16,8 +16,14 @@ import pytest
 
 from dalearn.run.lock import RunDirectoryBusy, RunLock
 
-ARGS = ["method=dann", "trainer.max_epochs=200", "data.iters_per_epoch=4", "data.batch_size=8",
-        "trainer.enable_progress_bar=false", "cpu_threads=1"]
+ARGS = [
+    "method=dann",
+    "trainer.max_epochs=200",
+    "data.iters_per_epoch=4",
+    "data.batch_size=8",
+    "trainer.enable_progress_bar=false",
+    "cpu_threads=1",
+]
 
 
 def command(output_root: Path, *extra: str) -> list[str]:

@@ -27,7 +27,9 @@ def test_summary_names_the_oracle_metric_and_reports_every_rule():
     assert summary["oracle_metric"] == "val/tgt_mean_class_acc"
     assert (summary["epoch"], summary["tgt_mean_class_acc"], summary["tgt_acc"]) == (2, 0.55, 0.60)
     assert {rule: record["epoch"] for rule, record in summary["by_selection"].items()} == {
-        "oracle": 2, "src_val": 1, "last": 3,
+        "oracle": 2,
+        "src_val": 1,
+        "last": 3,
     }
 
 

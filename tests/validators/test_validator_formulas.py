@@ -134,9 +134,7 @@ def test_class_ami_matches_sklearn_derivation():
     expected = ref.class_ami(data["target_features"].numpy(), data["target_probs"].numpy())
     assert 0.0 < expected < 1.0
     assert float(class_ami(data["target_features"], data["target_probs"])) == pytest.approx(expected, abs=1e-12)
-    order = canonical_order(
-        row_hashes([data["target_features"], data["target_probs"].argmax(1).double().unsqueeze(1)])
-    )
+    order = canonical_order(row_hashes([data["target_features"], data["target_probs"].argmax(1).double().unsqueeze(1)]))
     on_canonical_rows = ref.class_ami(data["target_features"][order].numpy(), data["target_probs"][order].numpy())
     assert metric_value("class_ami", data) == pytest.approx(on_canonical_rows, abs=1e-12)
 

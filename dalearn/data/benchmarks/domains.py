@@ -70,9 +70,7 @@ def check_domain_files(spec: BenchmarkSpec, root: str | Path, domain: Domain, sp
     missing = missing_images([path for path, _ in read_image_list(list_file, root)])
     if missing:
         shown = "\n".join(f"  {path}" for path in missing[:3])
-        raise _not_ready(
-            spec, root, domain, f"{len(missing)} images named in {list_file} are missing, e.g.\n{shown}"
-        )
+        raise _not_ready(spec, root, domain, f"{len(missing)} images named in {list_file} are missing, e.g.\n{shown}")
     return list_file
 
 

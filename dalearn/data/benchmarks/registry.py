@@ -10,8 +10,13 @@ from dalearn.data.benchmarks.visda import VISDA
 
 BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in (OFFICE31, OFFICE_HOME, VISDA, DOMAINNET)}
 
-_ALIASES = {"office-31": "office31", "officehome": "office_home", "office-home": "office_home",
-            "visda2017": "visda", "visda-2017": "visda"}
+_ALIASES = {
+    "office-31": "office31",
+    "officehome": "office_home",
+    "office-home": "office_home",
+    "visda2017": "visda",
+    "visda-2017": "visda",
+}
 
 
 def get_benchmark(name: str) -> BenchmarkSpec:

@@ -17,7 +17,7 @@ def parse_task(spec: BenchmarkSpec, task: str) -> tuple[Domain, Domain]:
     for arrow in _ARROWS:
         if arrow in task:
             candidates.append(task.split(arrow, 1))
-    candidates += [[task[:i], task[i + 1:]] for i, char in enumerate(task) if char == "2"]
+    candidates += [[task[:i], task[i + 1 :]] for i, char in enumerate(task) if char == "2"]
     for source, target in candidates:
         try:
             pair = spec.domain(source.strip()), spec.domain(target.strip())
@@ -29,8 +29,7 @@ def parse_task(spec: BenchmarkSpec, task: str) -> tuple[Domain, Domain]:
     examples = ", ".join(spec.tasks[:3])
     keys = ", ".join(domain.key for domain in spec.domains)
     raise ValueError(
-        f"cannot read {task!r} as a task of {spec.title}: write SOURCE2TARGET with domain keys {keys} "
-        f"(e.g. {examples})"
+        f"cannot read {task!r} as a task of {spec.title}: write SOURCE2TARGET with domain keys {keys} (e.g. {examples})"
     )
 
 

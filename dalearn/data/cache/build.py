@@ -58,8 +58,11 @@ from dalearn.io import atomic_path, progress, remove_stale_temporaries
 log = logging.getLogger("dalearn")
 
 DEFAULT_FOLDER = ".dalearn-cache"
-_FILTERS = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC,
-            "lanczos": Image.Resampling.LANCZOS}
+_FILTERS = {
+    "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+}
 _CHUNK = 64
 
 
@@ -148,7 +151,10 @@ def _valid(path: Path, key: str) -> Optional[dict[str, Any]]:
     if header.get("format") != FORMAT_VERSION or header.get("key") != key:
         log.info(
             "image cache: %s was built for another list, image set or decode settings (key %s…, now %s…); "
-            "rebuilding it", path, str(header.get("key"))[:12], key[:12],
+            "rebuilding it",
+            path,
+            str(header.get("key"))[:12],
+            key[:12],
         )
         return None
     return header
@@ -176,7 +182,7 @@ def _decoded(paths: Sequence[str], settings: DecodeSettings, workers: int) -> It
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for start in range(0, len(paths), _CHUNK):
-            yield from pool.map(decode, paths[start: start + _CHUNK])
+            yield from pool.map(decode, paths[start : start + _CHUNK])
 
 
 def _reserve(handle, size: int) -> None:
@@ -188,8 +194,9 @@ def _reserve(handle, size: int) -> None:
         handle.truncate(size)
 
 
-def _write(path: Path, header: dict[str, Any], paths: Sequence[str], settings: DecodeSettings,
-           workers: int, description: str) -> None:
+def _write(
+    path: Path, header: dict[str, Any], paths: Sequence[str], settings: DecodeSettings, workers: int, description: str
+) -> None:
     prefix, offset = encode_header(header)
     needed = offset + pixel_bytes(header)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -202,8 +209,7 @@ def _write(path: Path, header: dict[str, Any], paths: Sequence[str], settings: D
             with open(partial, "r+b") as handle:
                 _reserve(handle, needed)
                 handle.write(prefix)
-                for array in progress(_decoded(paths, settings, workers), description, total=len(paths),
-                                      unit="images"):
+                for array in progress(_decoded(paths, settings, workers), description, total=len(paths), unit="images"):
                     if array.shape != expected_shape:
                         raise CacheError(f"decoded image of shape {array.shape}, expected {expected_shape}")
                     handle.write(array.tobytes())
@@ -240,15 +246,25 @@ def open_or_build(
         for leftover in remove_stale_temporaries(path.parent):
             log.info("image cache: removed %s, left by a builder that was killed", leftover)
         header = {
-            "format": FORMAT_VERSION, "key": key, "count": len(paths), "shape": [settings.side, settings.side, 3],
-            "labels": [int(label) for _, label in samples], "list_file": os.path.abspath(list_file),
-            "root": os.path.abspath(root), "settings": settings.describe(),
+            "format": FORMAT_VERSION,
+            "key": key,
+            "count": len(paths),
+            "shape": [settings.side, settings.side, 3],
+            "labels": [int(label) for _, label in samples],
+            "list_file": os.path.abspath(list_file),
+            "root": os.path.abspath(root),
+            "settings": settings.describe(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         workers = workers or min(8, os.cpu_count() or 1)
         _write(path, header, paths, settings, workers, f"cache {Path(list_file).name}")
         header = read_header(path)
     seconds = time.perf_counter() - start
-    log.info("image cache: built %s (%d images, %.1f MiB) in %.1f s", path, header["count"],
-             os.path.getsize(path) / 2**20, seconds)
+    log.info(
+        "image cache: built %s (%d images, %.1f MiB) in %.1f s",
+        path,
+        header["count"],
+        os.path.getsize(path) / 2**20,
+        seconds,
+    )
     return CacheEntry(path, header, built=True, seconds=seconds)

@@ -104,5 +104,10 @@ def read_header(path: str | Path) -> dict[str, Any]:
 
 def open_pixels(path: str | Path, header: dict[str, Any]) -> np.memmap:
     """The pixels as a read-only memory map of shape ``(count, *shape)``."""
-    return np.memmap(path, dtype=np.uint8, mode="r", offset=int(header["data_offset"]),
-                     shape=(int(header["count"]), *header["shape"]))
+    return np.memmap(
+        path,
+        dtype=np.uint8,
+        mode="r",
+        offset=int(header["data_offset"]),
+        shape=(int(header["count"]), *header["shape"]),
+    )
