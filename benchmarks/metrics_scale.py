@@ -248,7 +248,8 @@ def _run_lines(run: dict) -> list[str]:
     return [
         f"Command: `{run['command']}` ({run['date']}, {run['wall_s']:.0f} s wall)  ",
         f"Machine: {m['cpu']}, {m['cores']} CPU cores, {m['memory_gib']} GiB RAM, no GPU; Python {m['python']}, "
-        f"torch {m['torch']} ({m['torch_threads']} thread{'s' if m['torch_threads'] != 1 else ''}). Load average at start {load_start}, at end {load_end}: "
+        f"torch {m['torch']} ({m['torch_threads']} thread{'s' if m['torch_threads'] != 1 else ''}). "
+        f"Load average at start {load_start}, at end {load_end}: "
         "the cores were shared with other work, so absolute times are upper bounds; the ratios compare runs made "
         "side by side in this one run.",
     ]
