@@ -429,8 +429,11 @@ def main() -> None:
     parser.add_argument("--block-size", type=int, default=2048)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--threads", type=int, default=None, help="torch threads in the children (default: torch's); "
-        "--threads 1 stores the floor section as 'floor_one_thread'"
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads in the children (default: torch's); "
+        "--threads 1 stores the floor section as 'floor_one_thread'",
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from dalearn.io import atomic_write_text
+from dalearn.io import atomic_write_text, configure_console_logging
 from dalearn.tables import FORMATS, CollectError, Table, build_tables, plot_table, read_grids, read_runs, to_markdown
 
 
@@ -73,6 +73,7 @@ def _status(tables: list[Table]) -> tuple[str, bool]:
 
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
+    configure_console_logging()
     sweep_dir = args.sweep_dir.resolve()
     try:
         runs = read_runs(sweep_dir)

@@ -20,6 +20,7 @@ from typing import Optional
 
 import torch
 
+from dalearn.io import atomic_path
 from dalearn.metrics._checks import check_finite, check_float64_squares, check_rows
 from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_update, sketch_width
 
@@ -230,10 +231,8 @@ class DomainGapSummary:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the summary to ``path`` (written to a temporary file, then renamed)."""
-        path = os.fspath(path)
-        tmp = f"{path}.tmp-{os.getpid()}"
-        torch.save(self.state_dict(), tmp)
-        os.replace(tmp, path)
+        with atomic_path(path) as partial:
+            torch.save(self.state_dict(), partial)
 
     @classmethod
     def load(cls, path: str | os.PathLike, map_location: torch.device | str = "cpu") -> "DomainGapSummary":
