@@ -38,6 +38,7 @@ name      loss (:mod:`dalearn.losses`)                  reads                   
 
 from __future__ import annotations
 
+import abc
 from typing import Any, ClassVar, Iterable, Mapping, Optional
 
 import torch
@@ -55,7 +56,7 @@ from dalearn.losses import (
 OUTPUTS = ("logits_s", "logits_t", "features_s", "features_t")
 
 
-class Regularizer(nn.Module):
+class Regularizer(nn.Module, abc.ABC):
     """A weighted term ``weight · R(outputs)``; subclasses set :attr:`requires` and :meth:`term`."""
 
     requires: ClassVar[tuple[str, ...]] = ()
@@ -68,8 +69,9 @@ class Regularizer(nn.Module):
             raise ValueError(f"a regulariser's weight must be a number >= 0, got {weight!r}")
         self.weight = float(weight)
 
+    @abc.abstractmethod
     def term(self, outputs: Mapping[str, torch.Tensor]) -> torch.Tensor:
-        raise NotImplementedError
+        """The unweighted term from the iteration's ``outputs`` (the keys of :attr:`requires`)."""
 
 
 class MinimumClassConfusion(Regularizer):
