@@ -9,6 +9,10 @@ with d the classifier discrepancy and ent MCD's class-balance term on the target
 (:mod:`dalearn.losses.mcd`). Uses manual optimisation: 3 + ``num_k`` optimiser steps per
 iteration. Predictions average the two classifiers' probabilities (the reference reports
 the better of the two per epoch, which selects on the target labels).
+
+Regularisers (``method.regularizers``, e.g. MCD+MCC) join step A, the one step that trains G
+and both heads on the full objective: ``L_A + Σ λ_r R_r``, reading the log of the two heads'
+mean probabilities as the logits and G's features.
 """
 
 from __future__ import annotations
@@ -61,8 +65,8 @@ class MCD(DomainAdaptationModule):
     w = 0.01; G uses ``generator_momentum`` (0 in the recipe), the heads ``optim.momentum``."""
 
     name = "mcd"
-    #: MCD optimises in three steps of its own (:meth:`training_step`): no regulariser.
-    provides = frozenset()
+    #: What step A gives the regularisers: the heads' mean log-probabilities and G's features.
+    provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
 
     def __init__(
         self,
@@ -95,22 +99,37 @@ class MCD(DomainAdaptationModule):
         return [opt_g, opt_f], [self.build_scheduler(opt) for opt in (opt_g, opt_f)]
 
     def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Step A's objective (CE1 + CE2 + w·(ent1 + ent2)) and the target discrepancy, without
-        optimising: MCD's three steps live in :meth:`training_step`."""
-        cls_loss, balance, discrepancy = self._terms(self.classifier.backbone(torch.cat([x_s, x_t])), y_s)
-        return {"loss": cls_loss + self.entropy_weight * balance, "cls_loss": cls_loss, "transfer_loss": discrepancy}
+        """Step A's objective (CE1 + CE2 + w·(ent1 + ent2)), the target discrepancy and the
+        tensors the regularisers read, without optimising: MCD's three steps live in
+        :meth:`training_step`."""
+        terms = self._terms(self.classifier.backbone(torch.cat([x_s, x_t])), y_s)
+        return {
+            "loss": terms["cls_loss"] + self.entropy_weight * terms["balance"],
+            "cls_loss": terms["cls_loss"],
+            "transfer_loss": terms["discrepancy"],
+            **{key: terms[key] for key in self.provides},
+        }
 
-    def _terms(self, g: torch.Tensor, y_s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(CE1 + CE2, ent1 + ent2, discrepancy) for generator features g of cat(x_s, x_t)."""
+    def _terms(self, g: torch.Tensor, y_s: torch.Tensor) -> dict[str, torch.Tensor]:
+        """CE1 + CE2 (``cls_loss``), ent1 + ent2 (``balance``), the target ``discrepancy`` and
+        the regularisers' tensors, for generator features g of cat(x_s, x_t)."""
         y1, y2 = self.classifier.heads(g)
-        y1_s, y1_t = split_batch(y1, y_s.size(0))
-        y2_s, y2_t = split_batch(y2, y_s.size(0))
+        n = y_s.size(0)
+        y1_s, y1_t = split_batch(y1, n)
+        y2_s, y2_t = split_batch(y2, n)
         p1_t, p2_t = F.softmax(y1_t, dim=1), F.softmax(y2_t, dim=1)
-        return (
-            cross_entropy(y1_s, y_s) + cross_entropy(y2_s, y_s),
-            entropy(p1_t) + entropy(p2_t),
-            classifier_discrepancy(p1_t, p2_t),
-        )
+        log_mean = torch.log(0.5 * (F.softmax(y1, dim=1) + F.softmax(y2, dim=1)))
+        logits_s, logits_t = split_batch(log_mean, n)
+        features_s, features_t = split_batch(g, n)
+        return {
+            "cls_loss": cross_entropy(y1_s, y_s) + cross_entropy(y2_s, y_s),
+            "balance": entropy(p1_t) + entropy(p2_t),
+            "discrepancy": classifier_discrepancy(p1_t, p2_t),
+            "logits_s": logits_s,
+            "logits_t": logits_t,
+            "features_s": features_s,
+            "features_t": features_t,
+        }
 
     def _minimise(self, loss: torch.Tensor, *optimizers: Any) -> None:
         for opt in self.optimizers():
@@ -125,26 +144,32 @@ class MCD(DomainAdaptationModule):
         opt_g, opt_f = self.optimizers()
         w, lam = self.entropy_weight, self.trade_off
 
-        cls_loss, balance, _ = self._terms(self.classifier.backbone(x), y_s)
-        loss_a = cls_loss + w * balance
-        self.check_finite({"loss": loss_a, "cls_loss": cls_loss})
-        self._minimise(loss_a, opt_g, opt_f)
+        terms = self._terms(self.classifier.backbone(x), y_s)
+        step_a = self.add_regularizers(
+            {
+                "loss": terms["cls_loss"] + w * terms["balance"],
+                "cls_loss": terms["cls_loss"],
+                **{key: terms[key] for key in self.provides},
+            }
+        )
+        logged = {key: value for key, value in step_a.items() if key not in self.provides}
+        self.check_finite(logged)
+        self._minimise(step_a["loss"], opt_g, opt_f)
 
         with torch.no_grad():
             features = self.classifier.backbone(x)
-        cls_b, balance_b, disc_b = self._terms(features, y_s)
-        loss_b = cls_b + w * balance_b - lam * disc_b
-        self.check_finite({"loss": loss_b, "cls_loss": cls_b, "transfer_loss": disc_b})
+        step_b = self._terms(features, y_s)
+        loss_b = step_b["cls_loss"] + w * step_b["balance"] - lam * step_b["discrepancy"]
+        self.check_finite({"loss": loss_b, "cls_loss": step_b["cls_loss"], "transfer_loss": step_b["discrepancy"]})
         self._minimise(loss_b, opt_f)
 
         for _ in range(self.num_k):
-            _, _, discrepancy = self._terms(self.classifier.backbone(x), y_s)
+            discrepancy = self._terms(self.classifier.backbone(x), y_s)["discrepancy"]
             self.check_finite({"loss": lam * discrepancy, "transfer_loss": discrepancy})
             self._minimise(lam * discrepancy, opt_g)
 
         for scheduler in self.lr_schedulers():
             scheduler.step()
-        self.log_train(
-            {"loss": loss_a.detach(), "cls_loss": cls_loss.detach(), "transfer_loss": discrepancy.detach()}, x_s.size(0)
-        )
-        return loss_a.detach()
+        logged = {key: value.detach() for key, value in logged.items()}
+        self.log_train({**logged, "transfer_loss": discrepancy.detach()}, x_s.size(0))
+        return logged["loss"]

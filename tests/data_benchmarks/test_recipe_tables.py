@@ -42,8 +42,8 @@ def run(capsys, *args):
 def test_checked_in_configs_are_what_the_tables_generate(capsys):
     code, out, err = run(capsys, "--check")
     assert code == 0, err
-    assert "75 experiment configs" in out
     tables = load_tables()
+    assert f"{sum(len(t.recipes) for t in tables)} experiment configs" in out
     assert [t.benchmark for t in tables] == BENCHMARKS
     for table in tables:
         generated = sorted(p.stem for p in (CONF_DIR / "experiment" / table.benchmark).glob("*.yaml"))
