@@ -25,6 +25,7 @@ import numpy as np
 
 from dalearn.tables.checkpoints import Checkpoint
 from dalearn.tables.errors import CollectError
+from dalearn.tables.reference import dataset_info
 from dalearn.tables.weighted_spearman import weighted_spearman
 
 
@@ -46,8 +47,12 @@ class TaskChoice:
 
 
 def task_label(checkpoint: Checkpoint) -> str:
-    """``digits clean → drift``-style label of a checkpoint's task."""
+    """The task as the tables name it (``Digits → Digits-drift``); ``<dataset> <source> →
+    <target>`` for a dataset the tables do not know."""
     run = checkpoint.run
+    info = dataset_info(run.dataset)
+    if run.source and run.target and info is not None:
+        return f"{info.label(run.source)} → {info.label(run.target)}"
     if run.source and run.target:
         return f"{run.dataset} {run.source} → {run.target}"
     return f"{run.dataset} {run.task}".strip()

@@ -96,9 +96,22 @@ def sweep_time(runs: list[Run]) -> Optional[float]:
     return max(ends) - min(starts) if starts and ends else None
 
 
+def cpu_model() -> str:
+    """The processor's name from ``/proc/cpuinfo`` (Linux), else ``platform.processor()``."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
 def machine() -> str:
-    """``Linux x86_64, 2 cores, Python 3.11.7``."""
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    """``Intel(R) Xeon(R) Processor, Linux x86_64, 2 cores, Python 3.11.7``."""
+    model = cpu_model()
+    system = f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{model}, {system}" if model else system
 
 
 def report_section(result: SweepSelection, command: str, answered_in: float) -> str:

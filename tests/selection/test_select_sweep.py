@@ -34,7 +34,7 @@ def test_the_pick_the_oracle_the_regret_and_the_correlation_per_task(sweep):
     result = rank_sweep(sweep, ["ima", "src_val", "oracle", "last"])
     digits, fashion = result.choices["ima"]
     assert (digits.label, digits.pick.run.method, digits.pick.run.identity["optim"]["lr"], digits.pick.epoch) == (
-        "digits clean → drift",
+        "Digits → Digits-drift",
         "dann",
         0.03,
         1,
@@ -86,7 +86,7 @@ def test_without_target_labels_it_still_picks(tmp_path):
     assert (choice.pick.run.identity["optim"]["lr"], choice.pick.epoch) == (0.03, 0)
     assert choice.regret is None and choice.correlation is None and choice.oracle is None
     assert main([str(root), "--by", "ima", "--quiet"]) == 0
-    assert "| digits clean → drift | 4 |" in (root / "selection" / "ima.md").read_text()
+    assert "| Digits → Digits-drift | 4 |" in (root / "selection" / "ima.md").read_text()
     assert not (root / "selection" / "ima.png").exists()
 
 
