@@ -34,4 +34,3 @@ def test_last_is_the_latest_epoch_and_best_the_selected_one(train_cfg, method):
     assert last["loops"]["fit_loop"]["epoch_loop.batch_progress"]["total"]["completed"] == 3 * cfg.data.iters_per_epoch
     assert len(history) == 3
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["best.ckpt", "last.ckpt"]
-
