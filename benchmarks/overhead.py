@@ -166,13 +166,12 @@ def mcd_step(model, optimizers: list, schedulers: list, batch: dict) -> None:
         for opt in stepped:
             opt.step()
 
-    cls_loss, balance, _ = model._terms(backbone(x), y_s)
-    minimise(cls_loss + w * balance, opt_g, opt_f)
-    cls_b, balance_b, disc_b = model._terms(backbone(x).detach(), y_s)
-    minimise(cls_b + w * balance_b - lam * disc_b, opt_f)
+    step_a = model._terms(backbone(x), y_s)
+    minimise(step_a["cls_loss"] + w * step_a["balance"], opt_g, opt_f)
+    step_b = model._terms(backbone(x).detach(), y_s)
+    minimise(step_b["cls_loss"] + w * step_b["balance"] - lam * step_b["discrepancy"], opt_f)
     for _ in range(model.num_k):
-        _, _, discrepancy = model._terms(backbone(x), y_s)
-        minimise(lam * discrepancy, opt_g)
+        minimise(lam * model._terms(backbone(x), y_s)["discrepancy"], opt_g)
     for scheduler in schedulers:
         scheduler.step()
 
