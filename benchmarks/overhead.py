@@ -62,6 +62,7 @@ NO_PROGRESS_BAR = "trainer.enable_progress_bar=false"
 # and without it the Lightning run would draw other dropout masks than its bare twin).
 WITHOUT_CALLBACKS = (
     "~callbacks.model_checkpoint",
+    "~callbacks.last_checkpoint",
     "~callbacks.run_recorder",
     "~callbacks.lr_monitor",
     "~callbacks.domain_gap",
