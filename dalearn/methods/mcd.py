@@ -102,7 +102,7 @@ class MCD(DomainAdaptationModule):
         """Step A's objective (CE1 + CE2 + w·(ent1 + ent2)), the target discrepancy and the
         tensors the regularisers read, without optimising: MCD's three steps live in
         :meth:`training_step`."""
-        terms = self._terms(self.classifier.backbone(torch.cat([x_s, x_t])), y_s)
+        terms = self._terms(self.classifier.backbone(torch.cat([x_s, x_t])), y_s, outputs=True)
         return {
             "loss": terms["cls_loss"] + self.entropy_weight * terms["balance"],
             "cls_loss": terms["cls_loss"],
@@ -110,26 +110,25 @@ class MCD(DomainAdaptationModule):
             **{key: terms[key] for key in self.provides},
         }
 
-    def _terms(self, g: torch.Tensor, y_s: torch.Tensor) -> dict[str, torch.Tensor]:
-        """CE1 + CE2 (``cls_loss``), ent1 + ent2 (``balance``), the target ``discrepancy`` and
-        the regularisers' tensors, for generator features g of cat(x_s, x_t)."""
+    def _terms(self, g: torch.Tensor, y_s: torch.Tensor, outputs: bool = False) -> dict[str, torch.Tensor]:
+        """CE1 + CE2 (``cls_loss``), ent1 + ent2 (``balance``) and the target ``discrepancy``
+        for generator features g of cat(x_s, x_t); with ``outputs``, also the regularisers'
+        tensors (step A only: steps B and C never read them)."""
         y1, y2 = self.classifier.heads(g)
         n = y_s.size(0)
         y1_s, y1_t = split_batch(y1, n)
         y2_s, y2_t = split_batch(y2, n)
         p1_t, p2_t = F.softmax(y1_t, dim=1), F.softmax(y2_t, dim=1)
-        log_mean = torch.log(0.5 * (F.softmax(y1, dim=1) + F.softmax(y2, dim=1)))
-        logits_s, logits_t = split_batch(log_mean, n)
-        features_s, features_t = split_batch(g, n)
-        return {
+        terms = {
             "cls_loss": cross_entropy(y1_s, y_s) + cross_entropy(y2_s, y_s),
             "balance": entropy(p1_t) + entropy(p2_t),
             "discrepancy": classifier_discrepancy(p1_t, p2_t),
-            "logits_s": logits_s,
-            "logits_t": logits_t,
-            "features_s": features_s,
-            "features_t": features_t,
         }
+        if outputs:
+            log_mean = torch.log(0.5 * (F.softmax(y1, dim=1) + F.softmax(y2, dim=1)))
+            terms["logits_s"], terms["logits_t"] = split_batch(log_mean, n)
+            terms["features_s"], terms["features_t"] = split_batch(g, n)
+        return terms
 
     def _minimise(self, loss: torch.Tensor, *optimizers: Any) -> None:
         for opt in self.optimizers():
@@ -144,7 +143,7 @@ class MCD(DomainAdaptationModule):
         opt_g, opt_f = self.optimizers()
         w, lam = self.entropy_weight, self.trade_off
 
-        terms = self._terms(self.classifier.backbone(x), y_s)
+        terms = self._terms(self.classifier.backbone(x), y_s, outputs=True)
         step_a = self.add_regularizers(
             {
                 "loss": terms["cls_loss"] + w * terms["balance"],
