@@ -53,9 +53,11 @@ def varying_settings(checkpoints: list[Checkpoint]) -> list[str]:
 
 
 def pick_config(pick: Checkpoint, keys: list[str]) -> str:
-    """``method=dann, method.trade_off=0.3, optim.lr=0.01``: the pick's varying settings."""
+    """``method=dann, method.trade_off=0.3, optim.lr=0.01``: the pick's varying settings. A key
+    the pick's config does not have (another method's, such as MCD's ``method.num_k`` beside a
+    DANN pick) is left out rather than shown empty."""
     flat = flatten(pick.run.identity)
-    shown = [f"method={pick.run.method}"] + [f"{k}={value_text(flat.get(k))}" for k in keys]
+    shown = [f"method={pick.run.method}"] + [f"{k}={value_text(flat[k])}" for k in keys if k in flat]
     return ", ".join(dict.fromkeys(shown))
 
 

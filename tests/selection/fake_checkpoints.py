@@ -23,9 +23,11 @@ def write_run(
     scores: dict[str, Sequence[float]],
     accuracies: Optional[Sequence[float]],
     trade_off: float = 1.0,
+    method_keys: Optional[dict] = None,
 ) -> Path:
     """One finished run; ``scores[name][e]`` is validator ``name``'s score at epoch e,
-    ``accuracies[e]`` the target test accuracy (None: the run has no target labels)."""
+    ``accuracies[e]`` the target test accuracy (None: the run has no target labels);
+    ``method_keys``: the method's own settings beside ``trade_off`` (e.g. MCD's ``num_k``)."""
     source, target = TASKS[dataset]
     task = f"{source}2{target}"
     key = f"{dataset}/{method}/{lr}/{trade_off}/{seed}"
@@ -33,7 +35,12 @@ def write_run(
     path.mkdir(parents=True)
     cfg = {
         "data": {"name": f"{dataset}_{task}", "task": task, "source_domain": source, "target_domain": target},
-        "method": {"_target_": f"dalearn.methods.{method.upper()}", "name": method, "trade_off": trade_off},
+        "method": {
+            "_target_": f"dalearn.methods.{method.upper()}",
+            "name": method,
+            "trade_off": trade_off,
+            **(method_keys or {}),
+        },
         "optim": {"lr": lr},
         "trainer": {"max_epochs": len(next(iter(scores.values())))},
         "selection": {"rule": "oracle", "monitor": "val/tgt_acc"},

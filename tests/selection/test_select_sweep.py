@@ -78,6 +78,16 @@ def test_the_command_writes_tables_a_plot_and_the_report(sweep, tmp_path, capsys
     assert "| ima | 5.0 |" in capsys.readouterr().out
 
 
+def test_a_picks_config_leaves_out_the_keys_of_other_methods(tmp_path):
+    root = tmp_path / "mixed"
+    write_run(root, "digits", "dann", 0.01, 0, {"ima": [0.1, 0.9]}, [0.5, 0.8], method_keys={"grl_hi": 1.0})
+    write_run(root, "digits", "mcd", 0.01, 0, {"ima": [0.2, 0.3]}, [0.6, 0.7], method_keys={"num_k": 2})
+    write_run(root, "digits", "mcd", 0.03, 0, {"ima": [0.2, 0.4]}, [0.6, 0.7], method_keys={"num_k": 4})
+    assert main([str(root), "--by", "ima", "--quiet"]) == 0
+    header, digits, *_ = list(csv.reader((root / "selection" / "ima.csv").open()))
+    assert dict(zip(header, digits))["config"] == "method=dann, method.grl_hi=1.0, optim.lr=0.01"
+
+
 def test_without_target_labels_it_still_picks(tmp_path):
     root = tmp_path / "unlabelled"
     write_run(root, "digits", "dann", 0.01, 0, {"ima": [0.1, 0.5]}, None)
