@@ -24,7 +24,8 @@ The method being fitted may ask for more, or less, through two attributes of its
 LightningModule, read when the training loaders are built: ``uses_source = False`` (a
 source-free method such as SHOT's adaptation stage: no source stream and no ``source_val``,
 so no source image is ever loaded) and ``target_views`` (``"strong"``: a strongly augmented
-copy of each target image, ``strong_augmentation`` then ``train_transform``; ``"index"``: its
+copy of each target image, the strong augmentation (``strong_augmentation``, else the method's
+``make_strong_augmentation()``) then ``train_transform``; ``"index"``: its
 index in the target training set), which turn the target batch into a dict
 ``{"image": x_t, "strong": …, "index": …}`` (per image in the loader workers: such a method
 needs ``augment_on_gpu`` off).
@@ -91,8 +92,10 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             and both are there; False = always per image in the loader workers.
         seed: seed of the training streams.
         strong_augmentation: the strong augmentation of the ``"strong"`` target view, applied
-            before ``train_transform`` (None: ``torchvision.transforms.v2.RandAugment()``, which
-            takes PIL images and image tensors alike, as in FixMatch).
+            before ``train_transform``. None: the fitted method's own (its
+            ``make_strong_augmentation()``, e.g. self-training's ``method.strong_augmentation``),
+            else ``torchvision.transforms.v2.RandAugment()`` as in FixMatch; either takes PIL
+            images and image tensors alike.
         name: a label for run directories and tables.
     """
 
@@ -136,7 +139,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         self._batch_augment: dict[str, Any] = {}
         self._augment_generator: Optional[torch.Generator] = None
         self.name = name
-        self.strong_augmentation = strong_augmentation if strong_augmentation is not None else v2.RandAugment()
+        self.strong_augmentation = strong_augmentation
         self.info = info
         self.classes = self._match_classes(num_classes)
         self.num_classes = len(self.classes) if self.classes is not None else int(num_classes)
@@ -197,6 +200,16 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         trainer = getattr(self, "trainer", None)
         module = getattr(trainer, "lightning_module", None) if trainer is not None else None
         return bool(getattr(module, "uses_source", True)), tuple(getattr(module, "target_views", ()))
+
+    def _strong_augmentation(self) -> Callable:
+        """The ``"strong"`` view's augmentation: ``strong_augmentation`` when given, else the
+        fitted method's ``make_strong_augmentation()``, else RandAugment (FixMatch's)."""
+        if self.strong_augmentation is not None:
+            return self.strong_augmentation
+        trainer = getattr(self, "trainer", None)
+        module = getattr(trainer, "lightning_module", None) if trainer is not None else None
+        make = getattr(module, "make_strong_augmentation", None)
+        return make() if make is not None else v2.RandAugment()
 
     def _rank_world(self) -> tuple[int, int]:
         trainer = getattr(self, "trainer", None)
@@ -274,7 +287,8 @@ class DomainAdaptationDataModule(L.LightningDataModule):
                     f"the method asks for target views {sorted(views)}, which are made per image in the loader "
                     "workers; set data.augment_on_gpu=false"
                 )
-            target = TargetViews(self.target["train"], transform, views, self.strong_augmentation)
+            strong = self._strong_augmentation() if "strong" in views else None
+            target = TargetViews(self.target["train"], transform, views, strong)
         else:
             target = TransformedView(self.target["train"], transform, labelled=False)
         loaders = {"target": self._train_loader(target, stream=1)}

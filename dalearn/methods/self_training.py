@@ -6,8 +6,14 @@
 
 (:class:`dalearn.losses.ConfidenceBasedSelfTrainingLoss`). The DataModule gives each target
 image twice (``target_views = ("strong",)``): the weak view is the training transform, the
-strong one RandAugment before it (``data.strong_augmentation``). One forward of
-cat(x_s, x_t^weak, x_t^strong).
+strong one the strong augmentation before it. One forward of cat(x_s, x_t^weak, x_t^strong).
+
+The strong augmentation is ``method.strong_augmentation`` by name (``data.strong_augmentation``,
+a transform, overrides it): ``randaugment`` (FixMatch's RandAugment, the default),
+``autoaugment_svhn`` (AutoAugment's SVHN policy, Cubuk et al., 2019, whose Invert and Solarize
+operations also show the model each target image with its polarity reversed — what blending
+over bright photos does to a third of Fashion-MNIST-M, see benchmarks/RESULTS.md),
+``autoaugment_imagenet`` and ``trivialaugment`` (TrivialAugmentWide, Müller & Hutter, 2021).
 
 Distribution alignment (``distribution_alignment=true``, ReMixMatch, Berthelot et al., 2020):
 q_i ← normalise(q_i · p̃ / p̄), with p̄ the running mean of the target predictions (momentum
@@ -26,16 +32,26 @@ from typing import Any, Mapping, Optional
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torchvision.transforms import v2
 
 from dalearn.losses import ConfidenceBasedSelfTrainingLoss
 from dalearn.methods.base import DomainAdaptationModule, cross_entropy
 from dalearn.methods.checkpoint_weights import load_classifier_weights
 from dalearn.nn import ImageClassifier, bottleneck
 
+#: ``method.strong_augmentation`` → a new transform of the strong target view.
+STRONG_AUGMENTATIONS = {
+    "randaugment": lambda: v2.RandAugment(),
+    "autoaugment_svhn": lambda: v2.AutoAugment(v2.AutoAugmentPolicy.SVHN),
+    "autoaugment_imagenet": lambda: v2.AutoAugment(v2.AutoAugmentPolicy.IMAGENET),
+    "trivialaugment": lambda: v2.TrivialAugmentWide(),
+}
+
 
 class SelfTraining(DomainAdaptationModule):
     """τ = ``threshold`` (0.9, Transfer-Learning-Library's; FixMatch uses 0.95); bottleneck
-    Linear–BN–ReLU of ``bottleneck_dim`` (256)."""
+    Linear–BN–ReLU of ``bottleneck_dim`` (256); ``strong_augmentation`` a name of
+    :data:`STRONG_AUGMENTATIONS` (``randaugment``)."""
 
     name = "self_training"
     provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
@@ -53,10 +69,17 @@ class SelfTraining(DomainAdaptationModule):
         alignment_momentum: float = 0.999,
         init_ckpt: Optional[str] = None,
         regularizers: Optional[Mapping[str, Any]] = None,
+        strong_augmentation: str = "randaugment",
     ) -> None:
+        if strong_augmentation not in STRONG_AUGMENTATIONS:
+            raise ValueError(
+                f"method.strong_augmentation={strong_augmentation!r} is not a strong augmentation; name one of "
+                f"{sorted(STRONG_AUGMENTATIONS)}, or give data.strong_augmentation a transform"
+            )
         super().__init__(backbone, num_classes, optim, trade_off, regularizers)
         if not 0.0 <= alignment_momentum < 1.0:
             raise ValueError(f"alignment_momentum must be in [0, 1), got {alignment_momentum}")
+        self.strong_augmentation = strong_augmentation
         self.classifier = ImageClassifier(
             backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim
         )
@@ -66,6 +89,11 @@ class SelfTraining(DomainAdaptationModule):
         self.register_buffer("target_prior", torch.full((num_classes,), 1.0 / num_classes))
         if init_ckpt:
             load_classifier_weights(self.classifier, init_ckpt, "method.init_ckpt")
+
+    def make_strong_augmentation(self) -> v2.Transform:
+        """A new transform of the strong target view, by ``method.strong_augmentation`` (the
+        DataModule asks for it when it builds the training loaders)."""
+        return STRONG_AUGMENTATIONS[self.strong_augmentation]()
 
     def align(self, probabilities: torch.Tensor) -> torch.Tensor:
         """Distribution alignment of the weak-view probabilities (no gradient); updates p̄."""

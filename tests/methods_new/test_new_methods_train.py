@@ -19,6 +19,7 @@ NEW_METHODS = [
     ("afn", ["method.entropy_weight=0.1"]),
     ("self_training", []),
     ("self_training", ["method.distribution_alignment=true", "method.threshold=0.5"]),
+    ("self_training_svhn", []),
     ("shot_source", []),
     ("cdan_mcc", []),
     ("dann_mcc", []),
@@ -83,3 +84,32 @@ def test_self_training_gets_a_strong_view_different_from_the_weak_one(train_cfg,
     for weak, strong in seen:
         assert weak.shape == strong.shape
         assert not (weak == strong).all()
+
+
+def test_the_strong_view_is_the_methods_named_augmentation_unless_the_data_gives_one(train_cfg, monkeypatch):
+    from torchvision.transforms import v2
+
+    from dalearn.data.views import TargetViews
+
+    strong_views = []
+    original = TargetViews.__init__
+
+    def spy(self, dataset, transform, views, strong=None):
+        strong_views.append(strong)
+        original(self, dataset, transform, views, strong)
+
+    monkeypatch.setattr(TargetViews, "__init__", spy)
+    train(train_cfg(["method=self_training"]))
+    assert type(strong_views[-1]) is v2.RandAugment
+    train(train_cfg(["method=self_training_svhn"], name="svhn"))
+    assert type(strong_views[-1]) is v2.AutoAugment and strong_views[-1].policy == v2.AutoAugmentPolicy.SVHN
+    train(train_cfg(["method=self_training", "method.strong_augmentation=trivialaugment"], name="trivial"))
+    assert type(strong_views[-1]) is v2.TrivialAugmentWide
+    given = "+data.strong_augmentation={_target_: torchvision.transforms.v2.RandomInvert, p: 1.0}"
+    train(train_cfg(["method=self_training_svhn", given], name="given"))
+    assert type(strong_views[-1]) is v2.RandomInvert
+
+
+def test_an_unknown_strong_augmentation_is_refused_with_the_names(train_cfg):
+    with pytest.raises(ValueError, match=r"method.strong_augmentation='autoaugment_mnist'.*randaugment"):
+        train(train_cfg(["method=self_training", "method.strong_augmentation=autoaugment_mnist"]))
