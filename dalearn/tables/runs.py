@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -24,6 +25,12 @@ from dalearn.tables.errors import CollectError
 from dalearn.tables.reference import dataset_info
 
 SKIPPED_FOLDERS = {"tables", "checkpoints", "logs", "tensorboard"}
+#: method keys that name another run's checkpoint (SHOT's ``source_ckpt``, self-training's
+#: ``init_ckpt``). A recipe points them at the run of the same task and seed, so the resolved
+#: paths differ from seed to seed; a row compares them with that task and seed written
+#: generically (``<data>``, ``seed<seed>``): the seeds of one recipe share a row, while starting
+#: points from different methods remain different settings.
+CHECKPOINT_KEYS = ("source_ckpt", "init_ckpt")
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,16 @@ def _dataset_and_task(data: dict[str, Any]) -> tuple[str, str, Optional[str], Op
     return family, str(task or ""), None, None
 
 
+def generic_checkpoint(path: str, data_name: str, seed: int) -> str:
+    """``…/digits_clean2drift/shot_source/seed1-*/last.ckpt`` → ``…/<data>/shot_source/seed<seed>-*/last.ckpt``
+    for the run of ``data_name`` and ``seed`` (see :data:`CHECKPOINT_KEYS`)."""
+    parts = [
+        "<data>" if part == data_name else re.sub(rf"^seed{seed}(?=-|$)", "seed<seed>", part)
+        for part in path.split("/")
+    ]
+    return "/".join(parts)
+
+
 def read_run(path: Path) -> Run:
     """Read one run directory (its resolved ``config.yaml``, else Hydra's copy)."""
     run_dir = RunDirectory(path)
@@ -123,6 +140,9 @@ def read_run(path: Path) -> Run:
     method = dict(_container(cfg, "method") or {})
     method_name = str(method.pop("name"))
     method.pop("_target_", None)
+    for key in CHECKPOINT_KEYS:
+        if isinstance(method.get(key), str):
+            method[key] = generic_checkpoint(method[key], str(data["name"]), int(_select(cfg, "seed", config_file)))
     metrics = None
     if run_dir.is_complete():
         try:

@@ -60,6 +60,26 @@ def test_runs_of_one_method_with_different_settings_are_separate_rows(tmp_path):
     ]
 
 
+def test_a_checkpoint_of_the_same_task_and_seed_is_one_setting(tmp_path):
+    sweep = tmp_path / "sweep"
+    template = "outputs/benchmark/offline/{data}/{stage}/seed{seed}-*/checkpoints/last.ckpt"
+    for seed in (0, 1):
+        for task in ("clean2m", "clean2drift"):
+            ckpt = template.format(data=f"fashion_mnist_{task}", stage="shot_source", seed=seed)
+            write_run(sweep, config("fashion_mnist", task, "shot", seed, source_ckpt=ckpt), metrics({"oracle": 0.5}))
+    other = template.format(data="fashion_mnist_clean2m", stage="dann", seed=0)
+    write_run(
+        sweep, config("fashion_mnist", "clean2m", "shot", 0, source_ckpt=other), metrics({"oracle": 0.6}), variant="x"
+    )
+    (table,) = tables_of(sweep)[0].values()
+    labels = [(r.label, [c.text("oracle") for c in r.cells]) for r in table.rows]
+    generic = "outputs/benchmark/offline/<data>/{}/seed<seed>-*/checkpoints/last.ckpt"
+    assert labels == [
+        (f"SHOT (source_ckpt={generic.format('dann')})", ["60.0 (1/2: 1 missing)", "– (0/2: 2 missing)"]),
+        (f"SHOT (source_ckpt={generic.format('shot_source')})", ["50.0 ± 0.0 (2)", "50.0 ± 0.0 (2)"]),
+    ]
+
+
 def test_settings_that_differ_only_between_datasets_stay_one_row(tmp_path):
     sweep = tmp_path / "sweep"
     write_run(sweep, config("digits", "clean2drift", "dann", 0, trade_off=1.0), metrics({"oracle": 0.6}))
