@@ -197,18 +197,20 @@ class DomainAdaptationDataModule(L.LightningDataModule):
     def _method_needs(self) -> tuple[bool, tuple[str, ...]]:
         """(``uses_source``, ``target_views``) of the LightningModule being fitted (see the
         module docstring); (True, ()) outside a fit."""
-        trainer = getattr(self, "trainer", None)
-        module = getattr(trainer, "lightning_module", None) if trainer is not None else None
+        module = self._fitted_module()
         return bool(getattr(module, "uses_source", True)), tuple(getattr(module, "target_views", ()))
+
+    def _fitted_module(self) -> Optional[L.LightningModule]:
+        """The LightningModule being fitted, or None outside a fit."""
+        trainer = getattr(self, "trainer", None)
+        return getattr(trainer, "lightning_module", None) if trainer is not None else None
 
     def _strong_augmentation(self) -> Callable:
         """The ``"strong"`` view's augmentation: ``strong_augmentation`` when given, else the
         fitted method's ``make_strong_augmentation()``, else RandAugment (FixMatch's)."""
         if self.strong_augmentation is not None:
             return self.strong_augmentation
-        trainer = getattr(self, "trainer", None)
-        module = getattr(trainer, "lightning_module", None) if trainer is not None else None
-        make = getattr(module, "make_strong_augmentation", None)
+        make = getattr(self._fitted_module(), "make_strong_augmentation", None)
         return make() if make is not None else v2.RandAugment()
 
     def _rank_world(self) -> tuple[int, int]:

@@ -140,9 +140,10 @@ def read_run(path: Path) -> Run:
     method = dict(_container(cfg, "method") or {})
     method_name = str(method.pop("name"))
     method.pop("_target_", None)
+    seed = int(_select(cfg, "seed", config_file))
     for key in CHECKPOINT_KEYS:
         if isinstance(method.get(key), str):
-            method[key] = generic_checkpoint(method[key], str(data["name"]), int(_select(cfg, "seed", config_file)))
+            method[key] = generic_checkpoint(method[key], str(data["name"]), seed)
     metrics = None
     if run_dir.is_complete():
         try:
@@ -165,7 +166,7 @@ def read_run(path: Path) -> Run:
         target=target,
         method=method_name,
         method_config=json.dumps(method, sort_keys=True, default=str),
-        seed=int(_select(cfg, "seed", config_file)),
+        seed=seed,
         identity={key: _container(cfg, key) for key in HASHED_KEYS if key in cfg},
         metrics=metrics,
     )
