@@ -4,8 +4,9 @@ benchmark needs to judge the rule.
 
 For a pool c_1..c_n (methods × hyperparameters × epochs [× seeds]):
 
-- the **pick** is the eligible candidate with the highest score — eligible: unflagged, unless
-  every candidate is flagged as collapsed (:mod:`dalearn.selection.collapse`); NaN ranks last;
+- the **pick** is the eligible candidate with the highest score — eligible: it has a score for
+  the rule (a source-free method has no source hold-out score), and it is unflagged unless every
+  candidate is flagged as collapsed (:mod:`dalearn.selection.collapse`); NaN ranks last;
   ties: the first in run-path and epoch order, and when several tie on the best score the
   pick's accuracy is the *mean* of theirs (what a random choice among them gets on average) and
   ``tied`` says how many;
@@ -14,7 +15,7 @@ For a pool c_1..c_n (methods × hyperparameters × epochs [× seeds]):
 - **bottom half**: the pick's accuracy is below the median accuracy of the pool (the failure
   EnsV's paper counts: a pick worse than a coin flip over the pool);
 - **weighted Spearman**: :func:`dalearn.selection.weighted_spearman.weighted_spearman` of the
-  scores and the accuracies over all n candidates;
+  scores and the accuracies over the candidates that have a score;
 - the pick's **accuracy estimates** (ATC, DoC), no target label used.
 
 Without target labels a pool still gets its pick; regret, bottom half and correlation are None.
@@ -60,16 +61,8 @@ class TaskChoice:
     bottom_half: Optional[bool] = None
     seed: Optional[int] = None
     excluded_flagged: int = 0
+    without_score: int = 0
     pick_estimates: dict = field(default_factory=dict)
-
-
-def rules_recorded(checkpoints: list[Checkpoint]) -> list[str]:
-    """The rules every candidate has a score for, fixed rules first (:data:`FIXED_ORDER`)."""
-    if not checkpoints:
-        return []
-    common = set.intersection(*(set(c.scores) for c in checkpoints))
-    fixed = [rule for rule in FIXED_ORDER if rule in common]
-    return fixed + sorted(common - set(fixed))
 
 
 def _missing_rule(rule: str, checkpoints: list[Checkpoint], label: str) -> RankingError:
@@ -85,28 +78,30 @@ def _missing_rule(rule: str, checkpoints: list[Checkpoint], label: str) -> Ranki
 
 
 def choose(checkpoints: list[Checkpoint], rule: str, label: str = "", seed: Optional[int] = None) -> TaskChoice:
-    """Rank one pool of ``checkpoints`` by ``rule`` (see the module doc)."""
+    """Rank one pool of ``checkpoints`` by ``rule`` (see the module doc). Candidates without a
+    score for ``rule`` (a source-free method has no source hold-out score) cannot be picked by
+    it; they still count for the oracle and the median, and ``without_score`` says how many."""
     if not checkpoints:
         raise RankingError(f"{label}: no finished checkpoint to rank")
-    if any(rule not in c.scores for c in checkpoints):
+    scored = [c for c in checkpoints if rule in c.scores]
+    if not scored:
         raise _missing_rule(rule, checkpoints, label)
-    scores = np.array([c.scores[rule] for c in checkpoints], dtype=np.float64)
+    scores = np.array([c.scores[rule] for c in scored], dtype=np.float64)
     ranked = np.where(np.isfinite(scores), scores, -np.inf)
-    allowed = (
-        np.ones(len(checkpoints), bool) if rule == ORACLE else np.array(eligible([c.flagged for c in checkpoints]))
-    )
+    allowed = np.ones(len(scored), bool) if rule == ORACLE else np.array(eligible([c.flagged for c in scored]))
     best = ranked[allowed].max()
-    top = [i for i in range(len(checkpoints)) if allowed[i] and ranked[i] == best]
-    pick = checkpoints[top[0]]
+    top = [i for i in range(len(scored)) if allowed[i] and ranked[i] == best]
+    pick = scored[top[0]]
     labelled = all(c.accuracy is not None for c in checkpoints)
-    pick_accuracy = float(np.mean([checkpoints[i].accuracy for i in top])) if labelled else None
+    pick_accuracy = float(np.mean([scored[i].accuracy for i in top])) if labelled else None
     oracle = regret = correlation = bottom_half = None
     if labelled:
         accuracies = np.array([c.accuracy for c in checkpoints], dtype=np.float64)
         oracle = checkpoints[int(np.argmax(accuracies))]
         regret = 100.0 * (oracle.accuracy - pick_accuracy)
         bottom_half = bool(pick_accuracy < float(np.median(accuracies)))
-        correlation = weighted_spearman(scores, accuracies) if np.isfinite(scores).any() else float("nan")
+        mine = np.array([c.accuracy for c in scored], dtype=np.float64)
+        correlation = weighted_spearman(scores, mine) if np.isfinite(scores).any() else float("nan")
     return TaskChoice(
         task=pick.task,
         label=label,
@@ -121,8 +116,23 @@ def choose(checkpoints: list[Checkpoint], rule: str, label: str = "", seed: Opti
         bottom_half=bottom_half,
         seed=seed,
         excluded_flagged=int((~allowed).sum()),
+        without_score=len(checkpoints) - len(scored),
         pick_estimates=dict(pick.estimates),
     )
+
+
+def rules_recorded(checkpoints: list[Checkpoint], share: float = 1.0) -> list[str]:
+    """The rules at least ``share`` of the candidates have a score for (1.0: every one), fixed
+    rules first (:data:`FIXED_ORDER`)."""
+    if not checkpoints:
+        return []
+    counts: dict[str, int] = defaultdict(int)
+    for checkpoint in checkpoints:
+        for rule in checkpoint.scores:
+            counts[rule] += 1
+    found = {rule for rule, count in counts.items() if count >= share * len(checkpoints)}
+    fixed = [rule for rule in FIXED_ORDER if rule in found]
+    return fixed + sorted(found - set(fixed))
 
 
 def pools(checkpoints: Iterable[Checkpoint], per_seed: bool = False) -> dict[tuple, list[Checkpoint]]:

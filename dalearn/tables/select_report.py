@@ -110,6 +110,8 @@ def choice_rows(choices: list[TaskChoice], by_task: dict, root: Path) -> list[li
         count = str(choice.checkpoints) + (f" ({choice.tied} tied best)" if choice.tied > 1 else "")
         if choice.excluded_flagged:
             count += f" ({choice.excluded_flagged} flagged collapsed, not pickable)"
+        if choice.without_score:
+            count += f" ({choice.without_score} without this score, not pickable)"
         rows.append(
             [
                 _pool_name(choice),

@@ -33,6 +33,9 @@ from dalearn.tables.select_report import choice_csv, choice_markdown, summary_cs
 
 ALL = "all"
 ENSV = "ensv"
+#: ``--by all`` ranks by the rules at least this share of every pool's checkpoints recorded (a
+#: source-free method's runs have no source hold-out score; they are then not pickable by it).
+MOSTLY = 0.5
 
 
 @dataclass(frozen=True)
@@ -62,9 +65,9 @@ def task_label(checkpoint: Checkpoint) -> str:
     return f"{run.dataset} {run.task}".strip()
 
 
-def common_rules(by_task: dict[tuple, list[Checkpoint]]) -> list[str]:
-    """The rules every checkpoint of every pool has a score for."""
-    per_task = [rules_recorded(checkpoints) for checkpoints in by_task.values()]
+def common_rules(by_task: dict[tuple, list[Checkpoint]], share: float = 1.0) -> list[str]:
+    """The rules that at least ``share`` of the checkpoints of every pool have a score for."""
+    per_task = [rules_recorded(checkpoints, share) for checkpoints in by_task.values()]
     first = per_task[0]
     return [rule for rule in first if all(rule in rules for rules in per_task[1:])]
 
@@ -121,7 +124,8 @@ def _score_ensv(grouped: dict[tuple, list[Checkpoint]], skipped: dict[Path, str]
 
 def rank_sweep(root: Path, rules: Sequence[str] = (ALL,), per_seed: bool = False) -> SweepSelection:
     """Read ``root``'s finished runs and rank each pool's checkpoints by every rule in ``rules``
-    (``all``: every rule all checkpoints recorded, and ``ensv`` when predictions are stored).
+    (``all``: every rule most checkpoints of every pool recorded — :data:`MOSTLY` —, and ``ensv``
+    when predictions are stored).
     ``per_seed``: one pool per task and seed (the selection problem of one seed's sweep)."""
     runs = read_runs(root)
     skipped = skipped_runs(runs)
@@ -139,14 +143,15 @@ def rank_sweep(root: Path, rules: Sequence[str] = (ALL,), per_seed: bool = False
         ensv_pools = _score_ensv(grouped, skipped)
     recorded = common_rules(grouped)
     if ALL in wanted_rules:
-        wanted = recorded + ([ENSV] if ensv_pools and len(ensv_pools) == len(grouped) else [])
+        wanted = common_rules(grouped, MOSTLY) + ([ENSV] if ensv_pools and len(ensv_pools) == len(grouped) else [])
     else:
         wanted = wanted_rules
-    unknown = [rule for rule in wanted if rule not in recorded and rule != ENSV]
+    unknown = [rule for rule in wanted if rule != ENSV and rule not in common_rules(grouped, share=1e-9)]
     if unknown:
         raise CollectError(
-            f"--by {', '.join(unknown)}: not recorded by every checkpoint of {root}; the scores they all recorded: "
-            f"{', '.join(recorded) or 'none'} (a validator is recorded when the run lists it in validators=[...])"
+            f"--by {', '.join(unknown)}: not recorded by every checkpoint of {root} (a pool has none with it); the "
+            f"scores they all recorded: {', '.join(recorded) or 'none'} (a validator is recorded when the run lists "
+            "it in validators=[...])"
         )
     if ENSV in wanted and not ensv_pools:
         raise CollectError(
