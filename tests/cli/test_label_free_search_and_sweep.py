@@ -51,7 +51,9 @@ def test_a_tiny_sweep_is_ranked_by_ensv_and_mixval(tmp_path):
         cwd=tmp_path,
     )
     report = tmp_path / "report.md"
-    out = cli("dalearn-select", str(sweep), "--by", "ensv,mixval,atc", "--per-seed", "--report", str(report), cwd=tmp_path)
+    out = cli(
+        "dalearn-select", str(sweep), "--by", "ensv,mixval,atc", "--per-seed", "--report", str(report), cwd=tmp_path
+    )
     assert {p.name for p in (sweep / "selection").iterdir()} >= {"ensv.md", "mixval.csv", "atc.md", "summary.md"}
     assert "4 checkpoints" in out.stdout and "ranked by ensv, mixval, atc" in out.stdout
     text = report.read_text()

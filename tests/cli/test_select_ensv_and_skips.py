@@ -43,7 +43,9 @@ def write_run(sweep, name, seed, accuracies, mixval, probs=None, data_name="digi
         }
         for e, (acc, mix) in enumerate(zip(accuracies, mixval))
     ]
-    (path / "metrics.json").write_text(json.dumps({"selection": "oracle", "epoch": 0, "history": history, "by_selection": {}}))
+    (path / "metrics.json").write_text(
+        json.dumps({"selection": "oracle", "epoch": 0, "history": history, "by_selection": {}})
+    )
     (path / "done").write_text("complete\n")
     if probs is not None:
         write_predictions(
@@ -101,7 +103,7 @@ def test_per_seed_pools_and_the_worst_regret(tmp_path):
     assert [c.seed for c in choices] == [0, 1]
     assert [round(c.regret, 6) for c in choices] == [40.0, 20.0]
     assert all(c.bottom_half for c in choices)
-    summary = (root / "x.md")
+    summary = root / "x.md"
     assert main([str(root), "--by", "mixval", "--per-seed", "--quiet", "--no-plot", "--report", str(summary)]) == 0
     text = summary.read_text()
     assert "| mixval | 30.0 | 30.0 |" in text  # mean regret over the two seeds
