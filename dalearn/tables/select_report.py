@@ -187,7 +187,8 @@ def _by_label(choices: list[TaskChoice]) -> dict[str, list[TaskChoice]]:
 def summary_rows(all_choices: dict[str, list[TaskChoice]], value: str) -> list[list[str]]:
     """Rules × tasks of ``value``, with the average column first: ``regret`` (mean over the
     task's pools), ``worst`` (worst regret over them), ``bottom`` (picks in the bottom half,
-    k/n) or ``correlation`` (mean weighted Spearman)."""
+    k/n), ``correlation`` (mean weighted Spearman) or ``pick_error`` (mean |ATC estimate −
+    target accuracy| of the picks, points)."""
     first = next(iter(all_choices.values()))
     labels = list(_by_label(first))
     rows = [["rule", "Avg", *labels]]
@@ -201,10 +202,20 @@ def summary_rows(all_choices: dict[str, list[TaskChoice]], value: str) -> list[l
                 cells.append(f"{sum(halves)}/{len(halves)}" if halves else NONE)
             elif value == "worst":
                 cells.append(_number(max_of([c.regret for c in mine]), 1))
+            elif value == "pick_error":
+                cells.append(_number(mean_of([pick_estimate_error(c) for c in mine]), 1))
             else:
                 cells.append(_number(mean_of([getattr(c, value) for c in mine]), 1 if value == "regret" else 3))
         rows.append([rule, *cells])
     return rows
+
+
+def pick_estimate_error(choice: TaskChoice) -> Optional[float]:
+    """|ATC estimate − target accuracy| of the pick, in points (None without either)."""
+    estimate, accuracy = choice.pick_estimates.get("atc"), choice.pick.accuracy
+    if estimate is None or accuracy is None or not math.isfinite(estimate):
+        return None
+    return 100.0 * abs(estimate - accuracy)
 
 
 def estimate_rows(by_task: dict, labels: dict[tuple, str]) -> list[list[str]]:
@@ -249,6 +260,12 @@ def summary_markdown(all_choices: dict[str, list[TaskChoice]], root: Path, by_ta
             "",
         ]
         lines += _markdown_table(estimates)
+        lines += [
+            "",
+            "The ATC estimate of each rule's pick: mean |estimate − target accuracy| over the pools (points):",
+            "",
+        ]
+        lines += _markdown_table(summary_rows(all_choices, "pick_error"))
     sizes = ", ".join(f"{_pool_name(c)}: {c.checkpoints}" for c in first)
     lines += [
         "",
@@ -265,6 +282,7 @@ def summary_csv(all_choices: dict[str, list[TaskChoice]], by_task: Optional[dict
         ("worst_regret", "worst"),
         ("bottom_half", "bottom"),
         ("weighted_spearman", "correlation"),
+        ("pick_atc_error", "pick_error"),
     ):
         table = summary_rows(all_choices, value)
         if rows is None:

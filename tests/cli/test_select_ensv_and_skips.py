@@ -110,3 +110,14 @@ def test_per_seed_pools_and_the_worst_regret(tmp_path):
     assert "| mixval | 40.0 | 40.0 |" in text  # worst regret
     assert "| mixval | 2/2 | 2/2 |" in text  # picks in the bottom half
     assert "| atc | 2.0 | 2.0 |" in text  # the estimate's mean absolute error, points
+
+
+def test_the_atc_error_of_each_rule_s_pick(tmp_path):
+    root = tmp_path / "estimates"
+    write_run(root, "dann", 0, [0.9, 0.5], [0.1, 0.9])  # mixval picks epoch 1: acc 0.5, ATC 0.48
+    result = rank_sweep(root, ["mixval", "oracle"])
+    from dalearn.tables.select_report import pick_estimate_error, summary_markdown
+
+    mixval, oracle = result.choices["mixval"][0], result.choices["oracle"][0]
+    assert pick_estimate_error(mixval) == pytest.approx(2.0) and pick_estimate_error(oracle) == pytest.approx(2.0)
+    assert "mean |estimate − target accuracy| over the pools" in summary_markdown(result.choices, root, result.by_task)
