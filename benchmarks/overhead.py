@@ -61,8 +61,11 @@ NO_PROGRESS_BAR = "trainer.enable_progress_bar=false"
 # Every per-step callback and the logger off; the epoch seeder stays (it runs once per epoch,
 # and without it the Lightning run would draw other dropout masks than its bare twin).
 WITHOUT_CALLBACKS = (
-    "~callbacks.model_checkpoint",
+    "~callbacks.best_checkpoint",
     "~callbacks.last_checkpoint",
+    "~callbacks.predictions",
+    "~callbacks.accuracy_estimates",
+    "~callbacks.mixval",
     "~callbacks.run_recorder",
     "~callbacks.lr_monitor",
     "~callbacks.domain_gap",

@@ -61,7 +61,9 @@ def write_sweep(root: Path, runs: int, epochs: int = 10, seed: int = 0) -> None:
             record.update({f"val/score/{name}": rng.random() for name in VALIDATORS})
             history.append(record)
         (path / "config.yaml").write_text(yaml.safe_dump(cfg))
-        (path / "metrics.json").write_text(json.dumps({"selection": "oracle", "epoch": 0, "history": history}))
+        (path / "metrics.json").write_text(
+            json.dumps({"selection": "oracle", "epoch": 0, "history": history, "by_selection": {}})
+        )
         (path / "done").write_text("complete\n")
 
 

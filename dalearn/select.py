@@ -1,25 +1,33 @@
 """``dalearn-select SWEEP_DIR --by ima``: choose the model to deploy across a whole sweep.
 
-Per task, every checkpoint of the sweep (methods × hyperparameters × seeds × evaluated
-epochs) is ranked by a label-free score recorded during training (``val/score/<validator>``
-in each run's ``metrics.json``; also ``src_val``, ``last`` and, with target labels,
-``oracle``). Written to ``SWEEP_DIR/selection/`` (or ``--out``):
+Per task (the task identity each run records), every checkpoint of the sweep (methods ×
+hyperparameters × seeds × evaluated epochs) is ranked by a rule of :mod:`dalearn.selection`:
+a label-free score recorded during training (``val/score/<validator>``, ``mixval``, the
+accuracy estimates ``atc`` and ``doc``, ``src_val``, ``last``), ``ensv`` — computed here from
+the target predictions every run stores (``predictions.npz``) — and, with target labels,
+``oracle``. With ``--per-seed`` each task's seeds are separate pools (the selection problem of
+one seed's sweep) and the summary gives the mean and the worst regret over the seeds. A
+checkpoint flagged as collapsed is never picked while an unflagged one exists. Written to
+``SWEEP_DIR/selection/`` (or ``--out``):
 
-- ``<rule>.md`` / ``<rule>.csv`` — per task the pick (run directory, epoch, config, where its
-  weights are), its target accuracy, the oracle best, the regret (oracle − pick, in points)
-  and the weighted Spearman correlation of Musgrave et al. (2022) between score and target
-  accuracy over all checkpoints, and their averages;
-- ``<rule>.png`` — score vs target accuracy, one panel per task;
-- ``summary.md`` / ``summary.csv`` — regret and weighted Spearman of every rule asked for;
+- ``<rule>.md`` / ``<rule>.csv`` — per pool the pick (run directory, epoch, config, where its
+  weights are, its estimated target accuracy), its target accuracy, the oracle best, the regret
+  (oracle − pick, in points), whether it is in the bottom half of the pool and the weighted
+  Spearman correlation of Musgrave et al. (2022) between score and target accuracy;
+- ``<rule>.png`` — score vs target accuracy, one panel per pool;
+- ``summary.md`` / ``summary.csv`` — per task and rule: mean regret, worst regret over the
+  seeds, picks in the bottom half, weighted Spearman; the accuracy estimates' mean absolute error;
 - with ``--report FILE``: the 'Label-free selection' section for benchmarks/RESULTS.md
-  (the command, the machine, the sweep's wall time).
+  (the command, the machine, the sweep's wall time, the runs left out).
 
-Without target labels a task still gets its pick; regret and correlation are '–'.
-Exit status: 0 when written, 2 when the folder cannot be read or a rule was not recorded.
+The runs it leaves out are listed with the reason (unfinished, no history; for EnsV no stored
+predictions, or predictions on another target set). Without target labels a task still gets
+its pick; regret and correlation are '–'. Exit status: 0 when written, 2 when the folder
+cannot be read or a rule was not recorded.
 
 Examples:
-    dalearn-select outputs/benchmark/offline_hparams --by ima
-    dalearn-select outputs/benchmark/offline_hparams --report benchmarks/selection_report.md
+    dalearn-select outputs/benchmark/offline_hparams --by ensv,mixval,atc
+    dalearn-select outputs/benchmark/offline_hparams --per-seed --report benchmarks/selection_report.md
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from typing import Optional
 from dalearn.io import atomic_write_text
 from dalearn.tables.errors import CollectError
 from dalearn.tables.select_report import choice_markdown, summary_markdown
-from dalearn.tables.sweep_selection import ALL, rank_sweep, report_section, write_selection
+from dalearn.tables.sweep_selection import ALL, rank_sweep, report_section, skipped_lines, write_selection
 
 
 def _say(message: str) -> None:
@@ -52,8 +60,14 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
         action="append",
         default=None,
         metavar="RULE",
-        help="a validator (ima, entropy, bnm, snd, src_acc, dev, devn, class_ami), src_val, last or oracle; "
-        "repeat or separate with commas for several (default: all that every checkpoint recorded)",
+        help="a rule: ensv, mixval, atc, doc, a validator (ima, entropy, bnm, snd, src_acc, dev, devn, class_ami), "
+        "src_val, last or oracle; repeat or separate with commas for several (default: all that every checkpoint "
+        "recorded, and ensv when the runs stored their predictions)",
+    )
+    parser.add_argument(
+        "--per-seed",
+        action="store_true",
+        help="one pool per task and seed (a seed's own selection problem); the summary adds the worst regret over seeds",
     )
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: SWEEP_DIR/selection)")
     parser.add_argument("--no-plot", action="store_true", help="do not write the score-vs-accuracy PNGs")
@@ -68,7 +82,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     sweep_dir = args.sweep_dir.resolve()
     rules = [rule.strip() for value in (args.by or [ALL]) for rule in value.split(",") if rule.strip()]
     try:
-        result = rank_sweep(sweep_dir, rules)
+        result = rank_sweep(sweep_dir, rules, per_seed=args.per_seed)
     except CollectError as error:
         print(f"dalearn-select: error: {error}", file=sys.stderr)
         return 2
@@ -83,12 +97,26 @@ def main(argv: Optional[list[str]] = None) -> int:
         if len(result.choices) == 1:
             choices = next(iter(result.choices.values()))
             print(choice_markdown(choices, result.by_task, result.root))
-        print(summary_markdown(result.choices, result.root))
+        print(summary_markdown(result.choices, result.root, result.by_task))
+    for line in skipped_lines(result):
+        _say(f"left out {line}")
     checkpoints = sum(len(c) for c in result.by_task.values())
+    pools = "task-and-seed pools" if result.per_seed else "tasks"
     _say(
-        f"{len(result.runs)} run directories, {checkpoints} checkpoints, {len(result.by_task)} tasks ranked "
-        f"by {', '.join(result.choices)} in {answered_in:.1f} s"
+        f"{len(result.runs)} run directories ({len(result.skipped)} left out), {checkpoints} checkpoints, "
+        f"{len(result.by_task)} {pools} ranked by {', '.join(result.choices)} in {answered_in:.1f} s"
     )
+    for rule, choices in result.choices.items():
+        for choice in choices:
+            estimate = choice.pick_estimates.get("atc")
+            if estimate is None:
+                continue
+            pool = choice.label if choice.seed is None else f"{choice.label}, seed {choice.seed}"
+            known = "" if choice.pick_accuracy is None else f" (target accuracy {100 * choice.pick_accuracy:.1f} %)"
+            _say(
+                f"{rule} on {pool}: {choice.pick.run.method} epoch {choice.pick.epoch} — estimated target accuracy "
+                f"{100 * estimate:.0f} % (ATC, no target label used){known}"
+            )
     _say(f"{len(written)} files written to {out}")
     return 0
 

@@ -1,6 +1,8 @@
 """``dalearn-train`` / ``python -m dalearn.train``: compose ``conf/train.yaml`` with the
-command-line overrides and train (:func:`dalearn.run.training.train`). Returns the selected
-target accuracy, the number a Hydra sweeper optimises."""
+command-line overrides and train (:func:`dalearn.run.training.train`). Returns the number a
+Hydra sweeper optimises: the score of the ``objective`` key (:mod:`dalearn.selection.objective`;
+by default the selection rule's label-free score — never the target accuracy unless
+``objective=oracle`` asks for it)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from dalearn.run.config import CONFIG_DIR, quiet_known_warnings
 from dalearn.run.factory import build_model, build_trainer
+from dalearn.run.logs import log
 from dalearn.run.training import train
+from dalearn.selection.objective import objective_value
 
 __all__ = ["build_model", "build_trainer", "main", "train"]
 
@@ -22,7 +26,9 @@ def main(cfg: DictConfig) -> float:
     if cfg.get("print_config"):
         print(OmegaConf.to_yaml(cfg, resolve=True))
     metrics, _ = train(cfg)
-    return float(metrics["tgt_acc"])
+    value, words = objective_value(metrics, str(cfg.get("objective") or "selection"))
+    log.info("objective=%s: %.4f — %s", cfg.get("objective"), value, words)
+    return value
 
 
 if __name__ == "__main__":

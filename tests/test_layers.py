@@ -31,13 +31,14 @@ ALLOWED = {
     "metrics": {"losses", "nn", "io"},
     "ood": {"metrics", "losses", "nn", "io"},
     "validators": {"metrics", "losses", "nn", "io"},
+    "selection": {"validators", "io"},
     "data": {"drift", "metrics", "nn", "io"},
     "drift": {"data", "metrics", "nn", "io"},
     "methods": {"validators", "metrics", "losses", "nn", "io"},
     "recipes": {"io"},
-    "run": {"methods", "data", "drift", "validators", "metrics", "ood", "losses", "nn", "io"},
-    "tables": {"run", "io"},
-    "analysis": {"run", "methods", "data", "validators", "metrics", "ood", "losses", "nn", "io", "tables"},
+    "run": {"methods", "data", "drift", "validators", "selection", "metrics", "ood", "losses", "nn", "io"},
+    "tables": {"run", "selection", "io"},
+    "analysis": {"run", "methods", "data", "validators", "selection", "metrics", "ood", "losses", "nn", "io", "tables"},
 }
 #: inside ``tables`` only these harness modules (a run directory's files and the sweep configs, not training).
 TABLES_MAY_USE_FROM_RUN = {"dalearn.run.rundir", "dalearn.run.resolvers", "dalearn.run.selection", "dalearn.run.config"}
@@ -48,6 +49,7 @@ FORBIDDEN_THIRD_PARTY = {
     "io": {"torch", "lightning", "hydra", "omegaconf"},
     "metrics": {"lightning", "pytorch_lightning", "hydra", "omegaconf"},
     "validators": {"lightning", "pytorch_lightning", "hydra", "omegaconf"},
+    "selection": {"torch", "lightning", "pytorch_lightning", "hydra", "omegaconf"},
     "recipes": {"torch", "lightning", "hydra", "omegaconf"},
 }
 

@@ -36,6 +36,9 @@ Everything else lives here:
   hold-out batches ``source_logits``/``source_labels``/``source_features``; each validator
   takes the inputs it declares, once per batch, and its score is logged and recorded as
   ``val/score/<name>`` at the end of every validation epoch (not during the sanity check);
+  each evaluation batch's ``{"role", "logits"}`` is returned to the callbacks
+  (:class:`dalearn.run.evaluation_consumer.EvaluationConsumer`: stored predictions, accuracy
+  estimates, MixVal);
 - the gradient-reversal warm start (:meth:`DomainAdaptationModule.warm_start_grl`): a method
   asks for one, the base logs its coefficient ``train/grl_coeff`` every logged iteration;
 - training logs (every scalar ``compute_losses`` returns as ``train/<key>``, and
@@ -305,7 +308,7 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
             return {"target_probs": F.softmax(logits.float(), dim=1), "target_features": features.flatten(1)}
         return {"source_logits": logits, "source_labels": y, "source_features": features.flatten(1)}
 
-    def validation_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> None:
+    def validation_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, Any]:
         x, y = batch
         role = self._roles()[dataloader_idx]
         side = VALIDATOR_ROLES.get(role) if self._scoring() else None
@@ -321,9 +324,12 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
         predictions = logits.argmax(dim=1)
         for metric in self.eval_metrics[role].values():
             metric.update(predictions, y)
+        # -- evaluation outputs for callbacks (dalearn.run.evaluation_consumer): Lightning hands what
+        # -- this returns to every callback's on_validation_batch_end / on_test_batch_end as `outputs`.
+        return {"role": role, "logits": logits.detach()}
 
-    def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> None:
-        self.validation_step(batch, batch_idx, dataloader_idx)
+    def test_step(self, batch: Any, batch_idx: int, dataloader_idx: int = 0) -> dict[str, Any]:
+        return self.validation_step(batch, batch_idx, dataloader_idx)
 
     def _compute_eval(self) -> dict[str, float]:
         record: dict[str, float] = {}

@@ -7,8 +7,10 @@
 - :mod:`~dalearn.run.rundir`, :mod:`~dalearn.run.checkpoint_io` — the run directory, atomic checkpoints, safe loading;
 - :mod:`~dalearn.run.lock` — one process per run directory;
 - :mod:`~dalearn.run.csv_logger` — one CSV log per run, continued on resume;
-- :mod:`~dalearn.run.selection` — model selection over a run's history;
-- :mod:`~dalearn.run.callbacks`, :mod:`~dalearn.run.domain_gap_monitor` — the callbacks of every run;
+- :mod:`~dalearn.run.selection` — what the selection rule and the objective ask of a config (the rules: :mod:`dalearn.selection`);
+- :mod:`~dalearn.run.callbacks`, :mod:`~dalearn.run.domain_gap_monitor`, :mod:`~dalearn.run.best_checkpoint`,
+  :mod:`~dalearn.run.prediction_recorder`, :mod:`~dalearn.run.accuracy_estimator`, :mod:`~dalearn.run.mixval_probe`
+  (on :mod:`~dalearn.run.evaluation_consumer`) — the callbacks of every run;
 - :mod:`~dalearn.run.logs` — ``[dalearn]`` messages through Python logging, rank zero only.
 
 Imported lazily by the CLIs; importing :mod:`dalearn.run` itself loads nothing heavy.

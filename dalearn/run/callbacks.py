@@ -6,7 +6,7 @@ import lightning as L
 from lightning.fabric.utilities.seed import seed_everything
 
 from dalearn.run.rundir import RunDirectory
-from dalearn.run.selection import RULES, summarize
+from dalearn.selection import DEFAULT_ORACLE_METRIC, summarize
 
 
 class EpochSeeder(L.Callback):
@@ -25,10 +25,11 @@ class EpochSeeder(L.Callback):
 
 
 class RunRecorder(L.Callback):
-    """At the end of fitting, rank 0 writes ``metrics.json`` (selection applied to the
-    module's history) and then the ``done`` marker."""
+    """At the end of fitting, rank 0 writes ``metrics.json`` (the selection rule's pick over the
+    module's history, :func:`dalearn.selection.summarize` — the picker ``best.ckpt`` follows too)
+    and then the ``done`` marker."""
 
-    def __init__(self, run_dir: str, selection: str, oracle_metric: str = RULES["oracle"]) -> None:
+    def __init__(self, run_dir: str, selection: str, oracle_metric: str = DEFAULT_ORACLE_METRIC) -> None:
         self.run = RunDirectory(run_dir)
         self.selection = selection
         self.oracle_metric = oracle_metric

@@ -17,6 +17,7 @@ run writes, how it reports or whether it resumes, never its numbers:
 - ``resume``, ``overwrite``, ``ckpt_path`` — how this attempt starts;
 - ``print_config``, ``cpu_threads``, ``trust_config`` — printing, threads (the CPU kernels
   give the same numbers), and a ``dalearn-eval`` switch;
+- ``objective`` — which score a run returns to a Hydra sweeper (:mod:`dalearn.selection.objective`);
 - ``trainer.enable_progress_bar``, ``trainer.enable_model_summary`` — console output.
 
 Everything else is hashed, e.g. ``data``, ``method``, ``backbone``, ``optim``, ``trainer``
@@ -42,6 +43,7 @@ EXCLUDED_KEYS = (
     "print_config",
     "cpu_threads",
     "trust_config",
+    "objective",
     "trainer.enable_progress_bar",
     "trainer.enable_model_summary",
 )

@@ -18,7 +18,7 @@ from dalearn.run.factory import build_datamodule, build_model, build_trainer, se
 from dalearn.run.lock import RunLock
 from dalearn.run.logs import log, setup_logging
 from dalearn.run.rundir import RunDirectory
-from dalearn.run.selection import check_validators, has_source_holdout
+from dalearn.run.selection import check_objective, check_validators, has_source_holdout
 
 
 def check_selection(cfg: DictConfig) -> None:
@@ -32,6 +32,7 @@ def check_selection(cfg: DictConfig) -> None:
             "or give data.source.val, or choose selection=oracle or selection=last"
         )
     check_validators(cfg)
+    check_objective(cfg)
 
 
 def check_epochs(cfg: DictConfig) -> None:
@@ -160,16 +161,29 @@ def _train(cfg: DictConfig, run: RunDirectory) -> tuple[dict[str, Any], dict[str
     return metrics, {"trainer": trainer, "model": model, "datamodule": datamodule}
 
 
+def estimate_words(metrics: dict[str, Any]) -> str:
+    """``; estimated target accuracy 71 % (ATC, no target label used)`` when the selected epoch
+    has the estimate, else nothing."""
+    estimate = metrics.get("est_atc")
+    if not isinstance(estimate, (int, float)) or estimate != estimate:
+        return ""
+    return f"; estimated target accuracy {100 * estimate:.0f} % (ATC, no target label used)"
+
+
 def log_summary(metrics: dict[str, Any], run: RunDirectory) -> None:
-    """The two closing lines: the selected accuracies and where the files are."""
+    """The two closing lines: the selected accuracies (with the label-free estimate beside the
+    labelled number) and where the files are."""
     source = f"source accuracy {100 * metrics['src_acc']:.2f}% (held-out source), " if "src_acc" in metrics else ""
     log.info(
-        "%starget accuracy %.2f%% (%s), mean per class %.2f%% — selection=%s, epoch %s",
+        "%starget accuracy %.2f%% (%s), mean per class %.2f%%%s — selection=%s, epoch %s",
         source,
         100 * metrics["tgt_acc"],
         metrics["tgt_eval_split"],
         100 * metrics["tgt_mean_class_acc"],
+        estimate_words(metrics),
         metrics["selection"],
         metrics["epoch"],
     )
-    log.info("results saved in %s (metrics.json, config.yaml, checkpoints/, logs/)", run.path.resolve())
+    log.info(
+        "results saved in %s (metrics.json, config.yaml, predictions.npz, checkpoints/, logs/)", run.path.resolve()
+    )

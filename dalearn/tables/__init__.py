@@ -6,9 +6,10 @@
 command line over these.
 
 ``dalearn-select`` (:mod:`dalearn.select`) ranks a sweep's checkpoints across runs:
-:mod:`~dalearn.tables.checkpoints` reads them, :mod:`~dalearn.tables.ranking` picks per task,
-:mod:`~dalearn.tables.weighted_spearman` judges a score, :mod:`~dalearn.tables.sweep_selection`
-ties them together and :mod:`~dalearn.tables.select_report` / :mod:`~dalearn.tables.select_plot`
+:mod:`~dalearn.tables.checkpoints` reads them, :mod:`dalearn.selection.sweep_ranking` picks per
+task (and seed) with the rule objects of :mod:`dalearn.selection`,
+:mod:`~dalearn.tables.sweep_selection` ties them together (EnsV from the runs' stored
+predictions) and :mod:`~dalearn.tables.select_report` / :mod:`~dalearn.tables.select_plot`
 write the results.
 """
 

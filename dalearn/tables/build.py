@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
+from dalearn.selection.sweep_ranking import FIXED_ORDER
 from dalearn.tables.cells import Average, Cell, average
 from dalearn.tables.errors import CollectError
 from dalearn.tables.grid import Grid
@@ -35,7 +36,7 @@ from dalearn.tables.layout import (
 from dalearn.tables.notes import MARK_NOTES, notes, title
 from dalearn.tables.runs import Run
 
-RULE_ORDER = ("oracle", "src_val", "last")
+RULE_ORDER = FIXED_ORDER
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def rule_value(metrics: dict[str, Any], rule: str, metric: str) -> Optional[floa
 
 
 def rules_found(runs: Iterable[Run]) -> list[str]:
-    """The selection rules the finished runs recorded, in the order oracle, src_val, last, others."""
+    """The selection rules the finished runs recorded, fixed rules first (oracle, src_val, last, atc, …)."""
     found = set()
     for run in runs:
         if run.finished:

@@ -4,6 +4,7 @@ and where the paper column comes from."""
 
 from __future__ import annotations
 
+from dalearn.selection import FIXED_RULES
 from dalearn.tables.layout import Column, Group, dataset_rank
 from dalearn.tables.reference import dataset_info
 
@@ -23,10 +24,13 @@ METRIC_WORDS = {"tgt_acc": "target accuracy", "tgt_mean_class_acc": "mean per-cl
 
 
 def rule_note(rule: str) -> str:
-    """How ``rule`` chose the epoch; any other rule is a label-free validator's score."""
-    return RULE_NOTES.get(
-        rule, f"{rule} — the epoch with the best label-free validator score val/score/{rule} (no target labels used)"
-    )
+    """How ``rule`` chose the epoch (its :class:`dalearn.selection.Rule`); any other rule is a
+    label-free validator's score."""
+    if rule in RULE_NOTES:
+        return RULE_NOTES[rule]
+    if rule in FIXED_RULES:
+        return f"{rule} — the epoch with the best {FIXED_RULES[rule].description} (no target labels used)"
+    return f"{rule} — the epoch with the best label-free validator score val/score/{rule} (no target labels used)"
 
 
 def title(group: Group, rule: str, metric: str) -> str:

@@ -38,7 +38,9 @@ class Run:
     """One run directory, as the tables see it.
 
     ``dataset`` is the data family (``office31``, ``digits``), ``task`` the canonical task
-    key (``A2W``; empty for data without a task), ``method_config`` the method's settings
+    key (``A2W``; empty for data without a task), ``data_name`` the data configuration's
+    ``data.name`` as the run recorded it (part of the task identity ``dalearn-select`` ranks
+    by), ``method_config`` the method's settings
     (JSON, without its name) so that variants of one method can be told apart, and
     ``identity`` the configuration keys that determine the result (for error messages).
     """
@@ -51,6 +53,7 @@ class Run:
     method: str
     method_config: str
     seed: int
+    data_name: str
     identity: dict[str, Any]
     metrics: Optional[dict[str, Any]]
 
@@ -167,6 +170,7 @@ def read_run(path: Path) -> Run:
         method=method_name,
         method_config=json.dumps(method, sort_keys=True, default=str),
         seed=seed,
+        data_name=str(data["name"]),
         identity={key: _container(cfg, key) for key in HASHED_KEYS if key in cfg},
         metrics=metrics,
     )

@@ -12,11 +12,11 @@ import math
 from pathlib import Path
 
 from dalearn.io import atomic_path
-from dalearn.tables.checkpoints import Checkpoint
-from dalearn.tables.ranking import TaskChoice
+from dalearn.selection.candidates import Checkpoint
+from dalearn.selection.sweep_ranking import TaskChoice
 
 
-def plot_choices(choices: list[TaskChoice], by_task: dict[tuple[str, str], list[Checkpoint]], path: Path) -> bool:
+def plot_choices(choices: list[TaskChoice], by_task: dict[tuple, list[Checkpoint]], path: Path) -> bool:
     """Write the scatter plot of ``choices`` to ``path`` (PNG, atomically); False (and no
     file) when no task has target labels to plot against."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -29,11 +29,11 @@ def plot_choices(choices: list[TaskChoice], by_task: dict[tuple[str, str], list[
     nrows = math.ceil(len(labelled) / ncols)
     figure = Figure(figsize=(4.2 * ncols, 3.6 * nrows + 0.4))
     FigureCanvasAgg(figure)
-    methods = sorted({c.run.method for choice in labelled for c in by_task[(choice.dataset, choice.task)]})
+    methods = sorted({c.run.method for choice in labelled for c in by_task[(choice.task, choice.seed)]})
     colours = {method: f"C{i % 10}" for i, method in enumerate(methods)}
     for index, choice in enumerate(labelled):
         axes = figure.add_subplot(nrows, ncols, index + 1)
-        checkpoints = by_task[(choice.dataset, choice.task)]
+        checkpoints = [c for c in by_task[(choice.task, choice.seed)] if choice.rule in c.scores]
         for method in methods:
             mine = [c for c in checkpoints if c.run.method == method and math.isfinite(c.scores[choice.rule])]
             if mine:
@@ -56,7 +56,7 @@ def plot_choices(choices: list[TaskChoice], by_task: dict[tuple[str, str], list[
                 linewidths=1.5,
                 label="pick",
             )
-        if math.isfinite(oracle.scores[choice.rule]):
+        if math.isfinite(oracle.scores.get(choice.rule, math.nan)):
             axes.scatter(
                 [oracle.scores[choice.rule]],
                 [100 * oracle.accuracy],
@@ -70,7 +70,8 @@ def plot_choices(choices: list[TaskChoice], by_task: dict[tuple[str, str], list[
         correlation = (
             "–" if choice.correlation is None or math.isnan(choice.correlation) else (f"{choice.correlation:.2f}")
         )
-        axes.set_title(f"{choice.label}\nregret {choice.regret:.1f} pts, weighted ρ {correlation}", fontsize=9)
+        title = choice.label if choice.seed is None else f"{choice.label}, seed {choice.seed}"
+        axes.set_title(f"{title}\nregret {choice.regret:.1f} pts, weighted ρ {correlation}", fontsize=9)
         axes.set_xlabel(f"score: {choice.rule}", fontsize=8)
         axes.set_ylabel("target accuracy (%)", fontsize=8)
         axes.tick_params(labelsize=7)

@@ -167,7 +167,7 @@ def test_two_step_training_on_each_generated_tree(tmp_path, dataset, method, tas
     assert metrics["epochs"] == 1 and len(metrics["history"]) == 1 and metrics["tgt_eval_split"] == evaluated
     assert metrics["tgt_acc"] == metrics["history"][0][f"{'test' if evaluated == 'target_test' else 'val'}/tgt_acc"]
     oracle_metric = "val/tgt_mean_class_acc" if dataset == "visda" else "val/tgt_acc"
-    assert metrics["oracle_metric"] == oracle_metric and cfg.selection.monitor == oracle_metric
+    assert metrics["oracle_metric"] == oracle_metric and cfg.callbacks.best_checkpoint.oracle_metric == oracle_metric
     source, target = objects["datamodule"].source["train"], objects["datamodule"].target["train"]
     spec = get_benchmark(dataset)
     assert Path(source.list_file) == root / spec.domain(task.split("2")[0]).lists[spec.train_split]

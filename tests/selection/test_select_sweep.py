@@ -13,8 +13,8 @@ import pytest
 from fake_checkpoints import write_run
 
 from dalearn.select import main
+from dalearn.selection.weighted_spearman import weighted_spearman
 from dalearn.tables.sweep_selection import rank_sweep
-from dalearn.tables.weighted_spearman import weighted_spearman
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from dalearn.run.selection import select
 from dalearn.run.training import train
+from dalearn.selection import select
 from dalearn.validators.entropy import entropy
 from dalearn.validators.information_maximization import information_maximization
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from dalearn.tables.weighted_spearman import rank_weights, weighted_ranks, weighted_spearman
+from dalearn.selection.weighted_spearman import rank_weights, weighted_ranks, weighted_spearman
 
 
 @pytest.mark.parametrize("seed", range(5))

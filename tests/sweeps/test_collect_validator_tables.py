@@ -33,11 +33,12 @@ def test_the_offline_hparams_sweep_composes_into_its_grid():
         cfg = compose(config_name="train", overrides=["benchmark=offline_hparams"], return_hydra_config=True)
     params = cfg.hydra.sweeper.params
     sizes = {key: len(str(value).split(",")) for key, value in params.items()}
-    assert sizes == {"experiment": 3, "data": 3, "method.trade_off": 3, "optim.lr": 3, "seed": 2}
+    assert sizes == {"experiment": 7, "data": 4, "optim.lr": 3, "seed": 2}
     total = 1
     for size in sizes.values():
         total *= size
-    assert total == 162 and "162 runs" in (Path(CONFIG_DIR) / "benchmark" / "offline_hparams.yaml").read_text()
+    assert total == 168 and "168 runs" in (Path(CONFIG_DIR) / "benchmark" / "offline_hparams.yaml").read_text()
+    assert "offline/digits_clean2strongdrift" in str(params["data"])
     assert cfg.hydra.launcher.n_jobs == 2 and str(cfg.hydra.sweep.dir).endswith("benchmark/offline_hparams")
     assert list(cfg.validators) == ["src_acc", "entropy", "ima", "bnm", "snd"]
     assert cfg.data.source_holdout > 0  # src_acc and src_val need the source hold-out

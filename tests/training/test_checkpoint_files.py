@@ -1,7 +1,7 @@
 """``checkpoints/last.ckpt`` is the latest epoch and ``best.ckpt`` the selected one, even when
 the selected epoch is not the last (Lightning 2.6's ``save_last`` would leave a copy of the best
 there: resume=true would restart from it and SHOT's stage 2 would start from a target-selected
-model)."""
+model). ``best.ckpt`` holds the epoch ``metrics.json`` names: one picker decides both."""
 
 from __future__ import annotations
 
@@ -16,21 +16,17 @@ from dalearn.run.training import train
 
 @pytest.mark.parametrize("method", ["dann", "mcd"])  # automatic and manual optimisation
 def test_last_is_the_latest_epoch_and_best_the_selected_one(train_cfg, method):
-    # Monitoring the epoch number for its minimum makes epoch 0 the "best": best != last.
-    cfg = train_cfg(
-        [
-            f"method={method}",
-            "trainer.max_epochs=3",
-            "callbacks.model_checkpoint.monitor=epoch",
-            "callbacks.model_checkpoint.mode=min",
-        ]
-    )
+    # best.ckpt is the epoch metrics.json names, whichever the oracle picks (a pick that is not
+    # the last epoch: tests/run/test_best_checkpoint_picker.py); last.ckpt is always epoch 2.
+    cfg = train_cfg([f"method={method}", "trainer.max_epochs=3"])
     train(cfg)
     run_dir = Path(cfg.paths.run_dir)
     last = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     best = torch.load(run_dir / "checkpoints" / "best.ckpt", map_location="cpu", weights_only=True)
-    history = json.loads((run_dir / "metrics.json").read_text())["history"]
-    assert (best["epoch"], last["epoch"]) == (0, 2)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    history = metrics["history"]
+    assert (best["epoch"], last["epoch"]) == (metrics["epoch"], 2)
+    assert best["dalearn_history"] == history[: metrics["epoch"] + 1]
     assert last["loops"]["fit_loop"]["epoch_loop.batch_progress"]["total"]["completed"] == 3 * cfg.data.iters_per_epoch
     assert len(history) == 3
     assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["best.ckpt", "last.ckpt"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dalearn.run.selection import select, summarize
+from dalearn.selection import select, summarize
 
 HISTORY = [
     {"epoch": 0, "step": 10, "val/tgt_acc": 0.50, "val/tgt_mean_class_acc": 0.40, "val/src_acc": 0.90},
