@@ -9,6 +9,7 @@ import sys
 from typing import Optional, Sequence
 
 from dalearn.io import configure_console_logging
+from dalearn.version_flag import with_version_flag
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@with_version_flag
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
     configure_console_logging()

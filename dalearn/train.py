@@ -12,10 +12,12 @@ from omegaconf import DictConfig, OmegaConf
 from dalearn.run.config import CONFIG_DIR, quiet_known_warnings
 from dalearn.run.factory import build_model, build_trainer
 from dalearn.run.training import train
+from dalearn.version_flag import with_version_flag
 
 __all__ = ["build_model", "build_trainer", "main", "train"]
 
 
+@with_version_flag  # `--version` → 'dalearn X.Y.Z' (before Hydra can answer it)
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> float:
     quiet_known_warnings()

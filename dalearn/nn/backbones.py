@@ -24,6 +24,7 @@ from typing import Optional, Union
 import torch
 from torch import nn
 
+from dalearn._extras import require
 from dalearn.nn.pretrained import OFFLINE_PRETRAINED
 
 SMALL_BACKBONES = ("lenet",)
@@ -69,6 +70,7 @@ class FeatureExtractor(nn.Module):
 
 
 def _timm_backbone(name: str, pretrained: Pretrained, in_chans: int) -> FeatureExtractor:
+    require("train", "timm", by=f"backbone {name!r} (timm)")
     import timm
 
     if isinstance(pretrained, str):
@@ -83,6 +85,7 @@ def _offline_backbone(name: str, in_chans: int) -> FeatureExtractor:
 
 
 def _torchvision_backbone(name: str, pretrained: Pretrained) -> FeatureExtractor:
+    require("train", "torchvision", by=f"backbone {name!r} (torchvision)")
     import torchvision
 
     if isinstance(pretrained, str):

@@ -12,6 +12,10 @@ ties them together and :mod:`~dalearn.tables.select_report` / :mod:`~dalearn.tab
 write the results.
 """
 
+from dalearn._extras import require
+
+require("train", "omegaconf", "hydra", by="dalearn.tables")  # the extra's pip line if missing
+
 from dalearn.tables.build import Table, build_tables
 from dalearn.tables.errors import CollectError
 from dalearn.tables.formats import FORMATS, to_csv, to_latex, to_markdown
