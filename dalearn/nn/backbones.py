@@ -159,4 +159,6 @@ def build_backbone(
         backbone = _timm_backbone(name.removeprefix("timm/"), pretrained, in_chans)
     if weights:
         load_local_weights(backbone, weights)
+    # the architecture, for a method's checkpoint to rebuild it (dalearn/methods/conventions.py)
+    backbone.dalearn_spec = {"name": name, "in_chans": in_chans}
     return backbone
