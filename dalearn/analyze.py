@@ -51,6 +51,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"dalearn-analyze: {error}", file=sys.stderr)
         return 2
+    if "headline" in summary:  # "DANN 72.2 % vs Source Only 55.6 %: +16.6 points"
+        print(summary["headline"])
     if "target_accuracy" in summary:
         print(
             f"target accuracy {100 * summary['target_accuracy']:.2f}%, ECE {100 * summary['ece']:.2f}%, "
