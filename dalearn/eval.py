@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip line if Hydra is missing)
+
 import hydra
 from omegaconf import DictConfig
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip line if Hydra is missing)
+
 import hydra
 from omegaconf import DictConfig, OmegaConf
 

@@ -121,6 +121,16 @@ def test_importing_a_part_without_its_extra_says_what_to_install(module, blocked
     assert blocked in str(caught.value)
 
 
+@pytest.mark.parametrize("command", ["dalearn.train", "dalearn.eval", "dalearn.drift.cli"])
+def test_a_hydra_command_without_the_train_extra_says_what_to_install(command, monkeypatch):
+    """The console script's module imports dalearn._require_train before Hydra."""
+    monkeypatch.setitem(sys.modules, "hydra", None)
+    for name in (command, "dalearn._require_train"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    with pytest.raises(ImportError, match=r"this dalearn command needs hydra.*pip install 'dalearn\[train\]'"):
+        importlib.import_module(command)
+
+
 def test_a_backbone_without_timm_says_what_to_install(monkeypatch):
     from dalearn.nn import build_backbone
 
