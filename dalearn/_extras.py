@@ -39,8 +39,12 @@ class MissingExtraError(ImportError):
 
 
 def _installed(module: str) -> bool:
-    if module in sys.modules:  # imported already — or blocked (``sys.modules[name] = None``)
-        return sys.modules[module] is not None
+    parts = module.split(".")
+    for name in (".".join(parts[: i + 1]) for i in range(len(parts))):
+        if name in sys.modules and sys.modules[name] is None:  # blocked: ``sys.modules[name] = None``
+            return False
+    if module in sys.modules:  # imported already
+        return True
     try:
         return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):  # a parent package is missing, or half-imported

@@ -93,6 +93,8 @@ def test_require_names_the_pip_line(monkeypatch):
 
 
 def test_a_missing_parent_package_counts_as_missing(monkeypatch):
+    import matplotlib.pyplot  # noqa: F401  (imported already: the blocked parent still wins)
+
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert missing_modules("matplotlib.pyplot", "no_such_package_xyz.sub") == [
         "matplotlib.pyplot",
