@@ -6,4 +6,4 @@ losses) → ``dalearn.metrics`` / ``dalearn.ood`` → ``dalearn.data`` / ``dalea
 Nothing is imported eagerly here, so ``import dalearn.losses`` stays torch-only.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

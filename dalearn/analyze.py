@@ -9,6 +9,7 @@ import sys
 from typing import Optional, Sequence
 
 from dalearn.io import configure_console_logging
+from dalearn.version_flag import with_version_flag
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,6 +30,7 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+@with_version_flag
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
     configure_console_logging()
@@ -49,6 +51,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"dalearn-analyze: {error}", file=sys.stderr)
         return 2
+    if "headline" in summary:  # "DANN 72.2 % vs Source Only 55.6 %: +16.6 points"
+        print(summary["headline"])
     if "target_accuracy" in summary:
         print(
             f"target accuracy {100 * summary['target_accuracy']:.2f}%, ECE {100 * summary['ece']:.2f}%, "

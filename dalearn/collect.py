@@ -20,6 +20,7 @@ from typing import Optional
 
 from dalearn.io import atomic_write_text, configure_console_logging
 from dalearn.tables import FORMATS, CollectError, Table, build_tables, plot_table, read_grids, read_runs, to_markdown
+from dalearn.version_flag import with_version_flag
 
 
 def _say(message: str) -> None:
@@ -71,6 +72,7 @@ def _status(tables: list[Table]) -> tuple[str, bool]:
     return "; ".join(lines), all_finished
 
 
+@with_version_flag
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     configure_console_logging()

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import sys
 
+import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip line if Hydra is missing)
+
 import hydra
 from omegaconf import DictConfig
 
 from dalearn.run.config import CONFIG_DIR, quiet_known_warnings
 from dalearn.run.evaluation import evaluate
+from dalearn.version_flag import with_version_flag
 
 __all__ = ["evaluate", "main"]
 
 
+@with_version_flag  # `--version` → 'dalearn X.Y.Z' (before Hydra can answer it)
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
 def main(cfg: DictConfig) -> None:
     quiet_known_warnings()

@@ -43,6 +43,7 @@ from dalearn.io import atomic_write_text
 from dalearn.tables.errors import CollectError
 from dalearn.tables.select_report import choice_markdown, summary_markdown
 from dalearn.tables.sweep_selection import ALL, rank_sweep, report_section, skipped_lines, write_selection
+from dalearn.version_flag import with_version_flag
 
 
 def _say(message: str) -> None:
@@ -76,6 +77,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@with_version_flag
 def main(argv: Optional[list[str]] = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip line if Hydra is missing)
+
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
@@ -16,10 +18,12 @@ from dalearn.run.factory import build_model, build_trainer
 from dalearn.run.logs import log
 from dalearn.run.training import train
 from dalearn.selection.objective import objective_value
+from dalearn.version_flag import with_version_flag
 
 __all__ = ["build_model", "build_trainer", "main", "train"]
 
 
+@with_version_flag  # `--version` → 'dalearn X.Y.Z' (before Hydra can answer it)
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
 def main(cfg: DictConfig) -> float:
     quiet_known_warnings()

@@ -6,6 +6,12 @@ calibration error, and the selection history. :func:`analyze` writes them to ``a
 as PNGs, CSVs, ``summary.json``, ``features.npz`` and an ``index.html`` that shows them.
 """
 
+from dalearn._extras import require
+
+require(
+    "analysis", "matplotlib", "sklearn", "lightning", "omegaconf", by="dalearn.analysis"
+)  # the extra's pip line if missing
+
 from dalearn.analysis.calibration import expected_calibration_error, reliability_bins
 from dalearn.analysis.classification import confusion, per_class_accuracy
 from dalearn.analysis.pipeline import analyze

@@ -19,12 +19,11 @@ from typing import Any, Optional
 import numpy as np
 
 from dalearn.analysis import plots
-from dalearn.analysis.calibration import N_BINS, expected_calibration_error, reliability_bins, softmax
-from dalearn.analysis.classification import confusion, per_class_accuracy
+from dalearn.analysis import sections as sections_mod
+from dalearn.analysis.comparison import target_numbers
 from dalearn.analysis.embedding import tsne_embedding
 from dalearn.analysis.features import DomainFeatures, extract, subsample
 from dalearn.analysis.gap import feature_gap
-from dalearn.analysis.history import history_columns
 from dalearn.analysis.loading import LoadedRun, load_run
 from dalearn.analysis.report import write_csv, write_index
 from dalearn.data.views import TransformedView
@@ -171,111 +170,41 @@ def write_outputs(folder: Path, loaded: LoadedRun, state: dict, seed: int, basel
     ]
     write_csv(folder / "tsne.csv", ["run", "domain", "x", "y", "label"], tsne_rows)
     plots.save(plots.tsne_figure(panels, classes), folder / "tsne.png")
-    sections.append(
+    tsne_section = (
         {
             "heading": "t-SNE of the features",
             "image": "tsne.png",
             "csv": "tsne.csv",
             "text": f"{len(rows['tsne_source'])} source and {len(rows['tsne_target'])} target images "
             f"(fixed subsamples, seed {seed}).",
-        }
+        },
     )
-    gap_rows = [(who, metric, value) for who, values in state["gap"].items() for metric, value in values.items()]
-    write_csv(folder / "domain_gap.csv", ["run", "metric", "value"], gap_rows)
-    sections.append(
-        {
-            "heading": "Domain gap of the features",
-            "table": (["run", "metric", "value"], gap_rows),
-            "csv": "domain_gap.csv",
-            "text": f"{len(source.labels)} source and {len(rows['gap_target'])} "
-            "target images. Proxy A-distance 2(1−2ε) of a held-out linear domain classifier; "
-            "KL of diagonal Gaussians (source ‖ target), linear MMD ‖μs−μt‖², FID.",
-        }
+    labels = sections_mod.names(loaded.config, state["baseline"].config if "baseline" in state else None)
+    gap = sections_mod.gap_section(
+        folder, state["gap"], len(source.labels), len(rows["gap_target"]), int(source.features.shape[1]), labels
     )
+    summary["domain_gap_warnings"] = gap["warnings"]
     if (target.labels >= 0).all() and len(target.labels):
-        summary.update(target_metrics(folder, sections, target, classes, num_classes))
-    write_history(folder, sections, loaded.metrics, summary)
+        num_classes = loaded.datamodule.num_classes
+        run_numbers = target_numbers(target.logits, target.labels, num_classes)
+        base_numbers = None
+        b_target = state.get("b_target")
+        if b_target is not None and len(b_target.labels) and (b_target.labels >= 0).all():
+            base_numbers = target_numbers(b_target.logits, b_target.labels, num_classes)
+            headline, entries = sections_mod.headline_section(run_numbers, base_numbers, *labels)
+            sections.insert(0, headline)
+            summary.update(entries)
+        target_parts, entries = sections_mod.target_sections(folder, classes, run_numbers, base_numbers, labels)
+        sections += target_parts
+        summary.update(entries)
+    sections += [gap, *tsne_section]
+    history, entries = sections_mod.history_section(folder, loaded.metrics)
+    if history is not None:
+        sections.append(history)
+        summary.update(entries)
+    title = sections_mod.title(loaded.config, state["baseline"].config if "baseline" in state else None)
+    subtitle = f"run {loaded.path}" + (f"; baseline {state['baseline'].path}" if "baseline" in state else "")
+    summary["title"] = title
     atomic_write_json(folder / "summary.json", summary)
-    write_index(folder / "index.html", f"Analysis of {loaded.path.name}", sections)
+    write_index(folder / "index.html", title, sections, subtitle)
     return summary
-
-
-def target_metrics(folder: Path, sections: list, target: DomainFeatures, classes: list[str], num_classes: int) -> dict:
-    """Per-class accuracy, confusion matrix and calibration on the labelled target rows."""
-    probabilities = softmax(target.logits)
-    predictions = probabilities.argmax(axis=1)
-    per_class = per_class_accuracy(target.labels, predictions, num_classes)
-    matrix = confusion(target.labels, predictions, num_classes)
-    rows = [
-        (i, classes[i], int(per_class["support"][i]), int(per_class["correct"][i]), float(per_class["accuracy"][i]))
-        for i in range(num_classes)
-    ]
-    write_csv(folder / "per_class_accuracy.csv", ["class_index", "class", "support", "correct", "accuracy"], rows)
-    write_csv(
-        folder / "confusion_matrix.csv",
-        ["true\\predicted", *classes],
-        [(classes[i], *map(int, matrix[i])) for i in range(num_classes)],
-    )
-    accuracy = float((predictions == target.labels).mean())
-    mean_class = float(np.nanmean(per_class["accuracy"]))
-    plots.save(
-        plots.per_class_figure(
-            classes,
-            per_class["accuracy"],
-            f"target accuracy per class (top-1 {100 * accuracy:.2f}%, mean {100 * mean_class:.2f}%)",
-        ),
-        folder / "per_class_accuracy.png",
-    )
-    plots.save(plots.confusion_figure(classes, matrix), folder / "confusion_matrix.png")
-    bins = reliability_bins(probabilities, target.labels, N_BINS)
-    ece = expected_calibration_error(probabilities, target.labels, N_BINS)
-    bin_rows = [
-        (
-            float(bins["lower"][i]),
-            float(bins["upper"][i]),
-            int(bins["count"][i]),
-            float(bins["accuracy"][i]),
-            float(bins["confidence"][i]),
-        )
-        for i in range(N_BINS)
-    ]
-    write_csv(folder / "reliability.csv", ["lower", "upper", "count", "accuracy", "confidence"], bin_rows)
-    plots.save(plots.reliability_figure(bins, ece), folder / "reliability.png")
-    sections += [
-        {
-            "heading": "Per-class accuracy on the target",
-            "image": "per_class_accuracy.png",
-            "csv": "per_class_accuracy.csv",
-            "table": (["class_index", "class", "support", "correct", "accuracy"], rows),
-        },
-        {"heading": "Confusion matrix on the target", "image": "confusion_matrix.png", "csv": "confusion_matrix.csv"},
-        {
-            "heading": "Calibration on the target",
-            "image": "reliability.png",
-            "csv": "reliability.csv",
-            "text": f"Expected calibration error ({N_BINS} equal-width bins): {100 * ece:.2f}%.",
-        },
-    ]
-    return {"target_accuracy": accuracy, "target_mean_class_accuracy": mean_class, "ece": ece, "ece_bins": N_BINS}
-
-
-def write_history(folder: Path, sections: list, metrics: dict, summary: dict) -> None:
-    history = metrics.get("history") or []
-    if not history:
-        return
-    epochs, columns = history_columns(history)
-    keys = list(columns)
-    write_csv(
-        folder / "history.csv", ["epoch", *keys], [(e, *(columns[k][i] for k in keys)) for i, e in enumerate(epochs)]
-    )
-    selected = metrics.get("epoch")
-    plots.save(plots.history_figure(epochs, columns, selected), folder / "history.png")
-    summary["selection"] = {"rule": metrics.get("selection"), "epoch": selected}
-    sections.append(
-        {
-            "heading": "Selection history",
-            "image": "history.png",
-            "csv": "history.csv",
-            "text": f"selection={metrics.get('selection')} chose epoch {selected}.",
-        }
-    )

@@ -55,98 +55,138 @@ def tsne_figure(panels: Sequence[dict], classes: Sequence[str]):
     return figure
 
 
-def per_class_figure(classes: Sequence[str], accuracy: np.ndarray, title: str):
+def per_class_figure(classes: Sequence[str], series: dict[str, np.ndarray], title: str):
+    """Accuracy per class, one bar per model (``series``: label → per-class accuracy in [0, 1])."""
     plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(max(6, 0.35 * len(classes) + 2), 4))
-    axis.bar(np.arange(len(classes)), np.nan_to_num(100 * accuracy), color="tab:green")
-    axis.set_xticks(np.arange(len(classes)), classes, rotation=90 if len(classes) > 10 else 0, fontsize=8)
+    figure, axis = plt.subplots(figsize=(max(6, 0.35 * len(classes) * len(series) + 2), 4))
+    width = 0.8 / len(series)
+    positions = np.arange(len(classes))
+    for k, (label, accuracy) in enumerate(series.items()):
+        axis.bar(positions + (k - (len(series) - 1) / 2) * width, np.nan_to_num(100 * accuracy), width, label=label)
+    axis.set_xticks(positions, classes, rotation=90 if len(classes) > 10 else 0, fontsize=8)
     axis.set_ylim(0, 100)
     axis.set_ylabel("accuracy (%)")
     axis.set_title(title)
+    if len(series) > 1:
+        axis.legend(fontsize=8)
     figure.tight_layout()
     return figure
 
 
-def confusion_figure(classes: Sequence[str], matrix: np.ndarray):
+def confusion_figure(classes: Sequence[str], matrices: dict[str, np.ndarray]):
+    """Row-normalised confusion matrices side by side (``matrices``: label → (C, C) counts)."""
     plt = _pyplot()
-    support = matrix.sum(axis=1, keepdims=True)
-    rates = np.divide(matrix, support, out=np.zeros(matrix.shape, dtype=float), where=support > 0)
     side = max(5, 0.3 * len(classes) + 3)
-    figure, axis = plt.subplots(figsize=(side, side))
-    image = axis.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    figure, axes = plt.subplots(1, len(matrices), figsize=(side * len(matrices), side), squeeze=False)
     ticks = np.arange(len(classes))
-    axis.set_xticks(ticks, classes, rotation=90, fontsize=7)
-    axis.set_yticks(ticks, classes, fontsize=7)
-    axis.set_xlabel("predicted class")
-    axis.set_ylabel("true class")
-    axis.set_title("target confusion matrix (row-normalised)")
-    if len(classes) <= 15:
-        for i in range(len(classes)):
-            for j in range(len(classes)):
-                if matrix[i, j]:
-                    axis.text(
-                        j,
-                        i,
-                        str(matrix[i, j]),
-                        ha="center",
-                        va="center",
-                        fontsize=7,
-                        color="white" if rates[i, j] > 0.5 else "black",
-                    )
-    figure.colorbar(image, ax=axis, fraction=0.046)
+    for axis, (label, matrix) in zip(axes[0], matrices.items()):
+        support = matrix.sum(axis=1, keepdims=True)
+        rates = np.divide(matrix, support, out=np.zeros(matrix.shape, dtype=float), where=support > 0)
+        image = axis.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+        axis.set_xticks(ticks, classes, rotation=90, fontsize=7)
+        axis.set_yticks(ticks, classes, fontsize=7)
+        axis.set_xlabel("predicted class")
+        axis.set_ylabel("true class")
+        axis.set_title(f"{label}: target confusion (row-normalised)")
+        if len(classes) <= 15:
+            for i in range(len(classes)):
+                for j in range(len(classes)):
+                    if matrix[i, j]:
+                        colour = "white" if rates[i, j] > 0.5 else "black"
+                        axis.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7, color=colour)
+        figure.colorbar(image, ax=axis, fraction=0.046)
     figure.tight_layout()
     return figure
 
 
-def reliability_figure(bins: dict, ece: float):
+def reliability_figure(panels: dict[str, tuple[dict, float]]):
+    """Reliability diagrams side by side (``panels``: label → (bins, ECE)). Each bin's accuracy
+    is a bar; the gap to its mean confidence is drawn on top in red where the model is
+    over-confident (confidence > accuracy) and in green where it is under-confident, so
+    neither hides behind the bar; the number of predictions in each bin is written above it."""
     plt = _pyplot()
-    figure, axis = plt.subplots(figsize=(5, 5))
-    width = bins["upper"] - bins["lower"]
-    filled = bins["count"] > 0
-    axis.bar(
-        bins["lower"][filled],
-        bins["accuracy"][filled],
-        width=width[filled],
-        align="edge",
-        edgecolor="black",
-        color="tab:blue",
-        alpha=0.8,
-        label="accuracy",
-    )
-    axis.bar(
-        bins["lower"][filled],
-        bins["confidence"][filled] - bins["accuracy"][filled],
-        bottom=bins["accuracy"][filled],
-        width=width[filled],
-        align="edge",
-        color="tab:red",
-        alpha=0.3,
-        label="gap",
-    )
-    axis.plot([0, 1], [0, 1], "k--", lw=1)
-    axis.set_xlim(0, 1)
-    axis.set_ylim(0, 1)
-    axis.set_xlabel("confidence")
-    axis.set_ylabel("accuracy")
-    axis.set_title(f"target reliability diagram, ECE = {100 * ece:.2f}%")
-    axis.legend(loc="upper left")
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 5.5), squeeze=False)
+    for axis, (label, (bins, ece)) in zip(axes[0], panels.items()):
+        width = bins["upper"] - bins["lower"]
+        filled = bins["count"] > 0
+        lower, acc, conf = bins["lower"][filled], bins["accuracy"][filled], bins["confidence"][filled]
+        axis.bar(
+            lower,
+            acc,
+            width=width[filled],
+            align="edge",
+            edgecolor="black",
+            color="tab:blue",
+            alpha=0.7,
+            label="accuracy",
+        )
+        over = conf > acc
+        for mask, colour, name in ((over, "tab:red", "over-confident"), (~over, "tab:green", "under-confident")):
+            if mask.any():
+                axis.bar(
+                    lower[mask],
+                    np.abs(conf - acc)[mask],
+                    bottom=np.minimum(conf, acc)[mask],
+                    width=width[filled][mask],
+                    align="edge",
+                    color=colour,
+                    alpha=0.45,
+                    hatch="//",
+                    edgecolor=colour,
+                    zorder=3,
+                    label=f"gap: {name}",
+                )
+        for x, w, top, n in zip(lower, width[filled], np.maximum(acc, conf), bins["count"][filled]):
+            axis.text(x + w / 2, min(top + 0.02, 1.07), str(int(n)), ha="center", va="bottom", fontsize=6, rotation=90)
+        axis.plot([0, 1], [0, 1], "k--", lw=1)
+        axis.set_xlim(0, 1)
+        axis.set_ylim(0, 1.15)
+        axis.set_xlabel("confidence (numbers: predictions per bin)")
+        axis.set_ylabel("accuracy")
+        axis.set_title(f"{label}: ECE = {100 * ece:.2f}%")
+        axis.legend(loc="upper left", fontsize=7)
     figure.tight_layout()
     return figure
+
+
+def distinct_series(columns: dict[str, list[float]]) -> dict[str, list[float]]:
+    """``columns`` without a series that repeats an earlier one (``val/score/src_acc`` is
+    ``val/src_acc`` under another name): the first name is kept."""
+    kept: dict[str, list[float]] = {}
+    for key, series in columns.items():
+        values = np.asarray(series, dtype=float)
+        if not any(
+            np.allclose(values, np.asarray(other, dtype=float), rtol=1e-6, atol=1e-7, equal_nan=True)
+            for other in kept.values()
+        ):
+            kept[key] = series
+    return kept
 
 
 def history_figure(epochs: Sequence[int], columns: dict[str, list[float]], selected: Optional[int]):
+    """The accuracies per epoch in one panel, each label-free score in its own (their scales
+    differ); integer epoch ticks; a series repeating another is drawn once."""
+    from matplotlib.ticker import MaxNLocator
+
     plt = _pyplot()
-    accuracies = {k: v for k, v in columns.items() if "acc" in k.split("/")[-1]}
+    columns = distinct_series(dict(sorted(columns.items(), key=lambda item: "/score/" in item[0])))
+    accuracies = {k: v for k, v in columns.items() if "acc" in k.split("/")[-1] and "/score/" not in k}
     scores = {k: v for k, v in columns.items() if k not in accuracies}
-    panels = [("accuracy per epoch", accuracies)] + ([("scores per epoch", scores)] if scores else [])
-    figure, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4), squeeze=False)
-    for axis, (title, values) in zip(axes[0], panels):
+    panels = [("accuracy per epoch", accuracies)]
+    panels += [(f"{key} (higher = predicted better)", {key: values}) for key, values in scores.items()]
+    ncols = min(len(panels), 3)
+    nrows = -(-len(panels) // ncols)
+    figure, axes = plt.subplots(nrows, ncols, figsize=(5 * ncols, 3.4 * nrows), squeeze=False)
+    for axis in axes.flat[len(panels) :]:
+        axis.set_visible(False)
+    for axis, (title, values) in zip(axes.flat, panels):
         for key, series in values.items():
             axis.plot(epochs, series, marker="o", ms=3, label=key)
         if selected is not None:
             axis.axvline(selected, color="grey", ls=":", label=f"selected epoch {selected}")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_xlabel("epoch")
-        axis.set_title(title)
+        axis.set_title(title, fontsize=9)
         axis.legend(fontsize=7)
     figure.tight_layout()
     return figure

@@ -32,20 +32,32 @@ def html_table(header: Sequence[str], rows: Sequence[Sequence[Any]], limit: int 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
 
-def write_index(path: Path, title: str, sections: Sequence[dict[str, Any]]) -> None:
-    """``sections``: ``{"heading", "text"?, "image"?, "table"? (header, rows), "csv"?}``."""
+STYLE = (
+    "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
+    "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+    "img{max-width:100%}.headline{font-size:1.6em;font-weight:bold;margin:.4em 0}"
+    ".subtitle{color:#555}.warning{background:#fff4e5;border-left:4px solid #f0a030;padding:.4em .8em}"
+)
+
+
+def write_index(path: Path, title: str, sections: Sequence[dict[str, Any]], subtitle: str = "") -> None:
+    """``sections``: ``{"heading", "headline"?, "text"?, "warnings"? [str], "image"?,
+    "table"? (header, rows), "csv"?}``; a ``headline`` is shown large, first in its section."""
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{html.escape(title)}</title><style>",
-        "body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em}"
-        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
-        "img{max-width:100%}",
-        f"</style></head><body><h1>{html.escape(title)}</h1>",
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
     ]
+    if subtitle:
+        parts.append(f"<p class='subtitle'>{html.escape(subtitle)}</p>")
     for section in sections:
         parts.append(f"<h2>{html.escape(section['heading'])}</h2>")
+        if section.get("headline"):
+            parts.append(f"<p class='headline'>{html.escape(section['headline'])}</p>")
         if section.get("text"):
             parts.append(f"<p>{html.escape(section['text'])}</p>")
+        for warning in section.get("warnings", ()):
+            parts.append(f"<p class='warning'>⚠ {html.escape(warning)}</p>")
         if section.get("image"):
             parts.append(f"<img src='{html.escape(section['image'])}' alt='{html.escape(section['heading'])}'>")
         if section.get("table"):

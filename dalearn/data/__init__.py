@@ -10,6 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from dalearn._extras import require
+
+require("train", "torchvision", "PIL", "sklearn", by="dalearn.data")  # the extra's pip line if missing
+
 _EXPORTS = {
     "DomainAdaptationDataModule": "dalearn.data.datamodule",
     "InfiniteBatchSampler": "dalearn.data.samplers",

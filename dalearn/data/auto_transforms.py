@@ -46,7 +46,10 @@ class ToImageTensor:
             if image.size != (self.size, self.size):
                 image = image.resize((self.size, self.size), Image.Resampling.BILINEAR)
             return pil_to_tensor(image).float().div_(255.0)
-        tensor = torch.as_tensor(image, dtype=torch.float32)
+        tensor = torch.as_tensor(image)
+        tensor = (
+            tensor.float().div_(255.0) if tensor.dtype == torch.uint8 else tensor.to(torch.float32)
+        )  # cached pixels
         if tensor.dim() == 2:
             tensor = tensor.unsqueeze(0)
         if tensor.shape[0] == 1:
@@ -60,11 +63,15 @@ class ToImageTensor:
 
 
 class ToRGBImage:
-    """A PIL image (converted to RGB) or a float tensor in [0, 1] → a PIL RGB image."""
+    """A PIL image (converted to RGB) or a float tensor in [0, 1] → a PIL RGB image; a
+    (3, H, W) uint8 tensor (the decoded-image cache's pixels) goes on as it is: the recipe
+    transforms take it directly."""
 
     def __call__(self, image) -> Image.Image:
         if isinstance(image, Image.Image):
             return image.convert("RGB")
+        if isinstance(image, torch.Tensor) and image.dtype == torch.uint8 and image.dim() == 3 and image.shape[0] == 3:
+            return image
         tensor = torch.as_tensor(image, dtype=torch.float32).clamp(0.0, 1.0)
         if tensor.dim() == 3 and tensor.shape[0] == 1:
             tensor = tensor.expand(3, -1, -1)

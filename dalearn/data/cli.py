@@ -19,6 +19,7 @@ from dalearn.data.benchmarks import BENCHMARKS, get_benchmark
 from dalearn.data.download import DownloadError, download_dataset
 from dalearn.data.verify import format_report, verify_dataset
 from dalearn.io import configure_console_logging
+from dalearn.version_flag import with_version_flag
 
 
 def _checksum(text: str) -> tuple[str, str]:
@@ -184,6 +185,7 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+@with_version_flag
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     configure_console_logging()

@@ -117,9 +117,15 @@ def make_domain(
     test: Optional[str | Path | Dataset] = None,
     test_fraction: float = 0.0,
     split_seed: int = 0,
+    cache: Any = None,
+    cache_side: Optional[int] = None,
 ) -> Domain:
     """``{"train", "val", "test"}`` from a training dataset and optional splits (paths are
-    opened with :func:`open_images`)."""
+    opened with :func:`open_images`). ``cache`` (``data.cache``) serves image folders and lists
+    from a decoded-image cache (:mod:`dalearn.data.custom_cache`)."""
+    from dalearn.data.custom_cache import maybe_cached
+
+    train = maybe_cached(train, cache, cache_side)
     if test is not None and test_fraction:
         raise ValueError(
             f"give either test={test} or test_fraction={test_fraction}, not both: the test split is a separate "
@@ -129,16 +135,23 @@ def make_domain(
         train, test = holdout(train, float(test_fraction), int(split_seed))
     return {
         "train": train,
-        "val": open_images(val) if isinstance(val, (str, os.PathLike)) else val,
-        "test": open_images(test) if isinstance(test, (str, os.PathLike)) else test,
+        "val": maybe_cached(open_images(val), cache, cache_side) if isinstance(val, (str, os.PathLike)) else val,
+        "test": maybe_cached(open_images(test), cache, cache_side) if isinstance(test, (str, os.PathLike)) else test,
     }
 
 
 def image_folder(
-    path: str, val: Optional[str] = None, test: Optional[str] = None, test_fraction: float = 0.0, split_seed: int = 0
+    path: str,
+    val: Optional[str] = None,
+    test: Optional[str] = None,
+    test_fraction: float = 0.0,
+    split_seed: int = 0,
+    cache: Any = None,
+    cache_side: Optional[int] = None,
 ) -> Domain:
     """A domain from an ImageFolder tree ``path/<class>/<image>``."""
-    return make_domain(ImageFolder(_existing(path, "path")), val, test, test_fraction, split_seed)
+    folder = ImageFolder(_existing(path, "path"))
+    return make_domain(folder, val, test, test_fraction, split_seed, cache, cache_side)
 
 
 def image_list(
@@ -149,9 +162,11 @@ def image_list(
     test: Optional[str] = None,
     test_fraction: float = 0.0,
     split_seed: int = 0,
+    cache: Any = None,
+    cache_side: Optional[int] = None,
 ) -> Domain:
     """A domain from an image list file (see :func:`image_list_dataset`)."""
-    return make_domain(image_list_dataset(path, root, classes), val, test, test_fraction, split_seed)
+    return make_domain(image_list_dataset(path, root, classes), val, test, test_fraction, split_seed, cache, cache_side)
 
 
 def drift_folder(

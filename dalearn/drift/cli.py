@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip line if Hydra is missing)
+
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
@@ -16,6 +18,7 @@ from dalearn.drift.generator import GeneratedSet, ImageDatasetGenerator
 from dalearn.drift.transforms import TransformInfo
 from dalearn.io import configure_console_logging
 from dalearn.run.config import CONFIG_DIR
+from dalearn.version_flag import with_version_flag
 
 DRIFT_KINDS = ("abrupt", "gradual", "incremental", "none")
 
@@ -82,6 +85,7 @@ def generate(cfg: DictConfig) -> GeneratedSet:
     return result
 
 
+@with_version_flag  # `--version` → 'dalearn X.Y.Z' (before Hydra can answer it)
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="drift/generate")
 def main(cfg: DictConfig) -> None:
     configure_console_logging()

@@ -14,6 +14,10 @@ mapping that merges classes the names are joined with ``|``.
 
 from __future__ import annotations
 
+from dalearn._extras import require
+
+require("drift", "pyarrow", "PIL", by="dalearn.drift.dataset")  # the extra's pip line if missing
+
 import io
 import json
 import zipfile

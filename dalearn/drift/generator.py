@@ -40,6 +40,10 @@ drift, and no weight download.
 
 from __future__ import annotations
 
+from dalearn._extras import require
+
+require("drift", "pyarrow", "PIL", by="dalearn.drift.generator")  # the extra's pip line if missing
+
 import math
 import re
 from dataclasses import dataclass

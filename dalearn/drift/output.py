@@ -17,6 +17,10 @@ images give a byte-identical archive.
 
 from __future__ import annotations
 
+from dalearn._extras import require
+
+require("drift", "pyarrow", "PIL", by="dalearn.drift.output")  # the extra's pip line if missing
+
 import io
 import json
 import shutil

@@ -14,6 +14,10 @@ Every file is written under a temporary name and renamed, so none is ever half-w
 
 from __future__ import annotations
 
+from dalearn._extras import require
+
+require("drift", "matplotlib", by="dalearn.drift.plots")  # the extra's pip line if missing
+
 import csv
 import io
 from pathlib import Path

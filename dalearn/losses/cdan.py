@@ -42,7 +42,9 @@ class ConditionalDomainAdversarialLoss(nn.Module):
         domain_discriminator: (N, D_in) → (N, 1) logits, D_in = C·F or ``randomized_dim``.
         entropy_conditioning: enable the +E weights.
         randomized: use the randomized map (needs ``num_classes`` and ``features_dim``).
-        num_classes, features_dim, randomized_dim: sizes of the randomized map.
+        num_classes: number of classes C (the randomized map's input).
+        features_dim: feature dimension F (the randomized map's input).
+        randomized_dim: output dimension of the randomized map.
         reduction: ``'mean'`` | ``'sum'`` | ``'none'`` (per sample, (N_s + N_t,)).
         grl: gradient reversal; default DANN warm start, stepped once per training call.
 

@@ -1,6 +1,10 @@
 """The methods as LightningModules on one shared base (:mod:`dalearn.methods.base`), and the
 regularisers any of them can add to its objective (:mod:`dalearn.methods.regularizers`)."""
 
+from dalearn._extras import require
+
+require("train", "lightning", "torchvision", by="dalearn.methods")  # the extra's pip line if missing
+
 from dalearn.methods.afn import AFN
 from dalearn.methods.base import DomainAdaptationModule
 from dalearn.methods.bnm import BNM

@@ -63,6 +63,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
+from dalearn.methods.conventions import LightningConventions
 from dalearn.methods.regularizers import build_regularizers
 from dalearn.nn import WarmStartGradientReverseLayer
 from dalearn.validators import build_validator
@@ -83,7 +84,7 @@ DEFAULT_OPTIM = {
 PROGRESS_BAR_KEYS = ("loss", "domain_acc")
 
 
-class DomainAdaptationModule(L.LightningModule, abc.ABC):
+class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
     """Base LightningModule for unsupervised domain adaptation methods.
 
     Args:
@@ -123,6 +124,10 @@ class DomainAdaptationModule(L.LightningModule, abc.ABC):
         if unknown:
             raise ValueError(f"unknown optim keys {sorted(unknown)}; expected {sorted(DEFAULT_OPTIM)}")
         self.optim = {**DEFAULT_OPTIM, **dict(optim or {})}
+        # Lightning conventions (dalearn/methods/conventions.py): the constructor's arguments, as plain
+        # data, in every checkpoint, so that `Method.load_from_checkpoint(path)` needs nothing else.
+        self.save_hyperparameters(ignore=["backbone", "optim"], logger=False)
+        self.record_hyperparameters(backbone, self.optim)
         self.backbone = backbone
         self.num_classes = num_classes
         self.trade_off = float(trade_off)

@@ -40,8 +40,8 @@ class DomainGap(Metric):
         wasserstein: also accumulate the Wasserstein sketch (F · (3 + 2·octaves·2^bits) floats).
         num_features: F, to allocate the states up front. Needed under DDP when some process
             may see no rows; otherwise the states are allocated by the first update.
-        wasserstein_bits, wasserstein_octaves: sketch resolution (bucket width ≤ 2^−bits of
-            the value; dynamic range 2^octaves below the largest magnitude).
+        wasserstein_bits: sketch resolution: bucket width ≤ 2^−bits of the value.
+        wasserstein_octaves: sketch dynamic range: 2^octaves below the largest magnitude.
 
     Example:
         >>> clean, drifted = DomainGap(fid=True), DomainGap(fid=True)

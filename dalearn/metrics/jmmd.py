@@ -44,7 +44,8 @@ class JointMaximumMeanDiscrepancy(PairedRowsMetric):
         sigma_square: fixed base σ² (None = median; a float for all layers or one per layer).
         estimator: ``'unbiased'`` (default), ``'biased'`` or ``'linear'``. **Default changed**
             from ``'biased'`` (pass it explicitly for the former values, unchanged).
-        block_size, median_rows: as in :class:`MaximumMeanDiscrepancy`.
+        block_size: as in :class:`MaximumMeanDiscrepancy`.
+        median_rows: as in :class:`MaximumMeanDiscrepancy`.
 
     Shape: ``update([(N_s, F_l)] * L, [(N_t, F_l)] * L)``; ``compute()`` → float64 scalar.
 

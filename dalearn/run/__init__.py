@@ -15,3 +15,7 @@
 
 Imported lazily by the CLIs; importing :mod:`dalearn.run` itself loads nothing heavy.
 """
+
+from dalearn._extras import require
+
+require("train", "lightning", "hydra", "omegaconf", "torchvision", by="dalearn.run")  # the extra's pip line if missing

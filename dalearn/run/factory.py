@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dalearn.run.checkpoint_io import AtomicCheckpointIO
 from dalearn.run.config import build
+from dalearn.run.loggers import build_loggers
 from dalearn.run.selection import validator_names
 
 
@@ -67,7 +68,7 @@ def build_trainer(cfg: DictConfig, resume_step: Optional[int] = None) -> L.Train
     logger continues the earlier log without its replayed part (:func:`continue_logs`)."""
     silence_advertisements()
     callbacks = [build(c) for c in cfg.get("callbacks", {}).values() if c is not None]
-    logger = build(cfg.logger, **continue_logs(cfg.logger, resume_step)) if cfg.get("logger") else False
+    logger = build_loggers(cfg.logger, resume_step) if cfg.get("logger") else False  # one or several (run/loggers.py)
     return build(
         cfg.trainer,
         callbacks=callbacks,

@@ -13,6 +13,10 @@ predictions) and :mod:`~dalearn.tables.select_report` / :mod:`~dalearn.tables.se
 write the results.
 """
 
+from dalearn._extras import require
+
+require("train", "omegaconf", "hydra", by="dalearn.tables")  # the extra's pip line if missing
+
 from dalearn.tables.build import Table, build_tables
 from dalearn.tables.errors import CollectError
 from dalearn.tables.formats import FORMATS, to_csv, to_latex, to_markdown

@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from dalearn._extras import require
 from dalearn.io import atomic_path
 from dalearn.tables.build import Table
 
 
 def plot_table(table: Table, path: Path) -> None:
     """Write the chart of ``table`` to ``path`` (atomically)."""
+    require("analysis", "matplotlib", by="the charts (plot_table)")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from dalearn._extras import require
 from dalearn.io import atomic_path
 from dalearn.selection.candidates import Checkpoint
 from dalearn.selection.sweep_ranking import TaskChoice
@@ -19,6 +20,7 @@ from dalearn.selection.sweep_ranking import TaskChoice
 def plot_choices(choices: list[TaskChoice], by_task: dict[tuple, list[Checkpoint]], path: Path) -> bool:
     """Write the scatter plot of ``choices`` to ``path`` (PNG, atomically); False (and no
     file) when no task has target labels to plot against."""
+    require("analysis", "matplotlib", by="the charts (plot_choices)")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

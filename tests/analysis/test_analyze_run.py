@@ -5,7 +5,11 @@ features it saved (features.npz) or on the run's own metrics.json."""
 from __future__ import annotations
 
 import csv
+import html
 import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -166,3 +170,53 @@ def test_cli_on_a_checkpoint_logs_progress_and_is_reproducible(runs, tmp_path, c
 def test_cli_names_a_missing_run(tmp_path, capsys):
     assert main([str(tmp_path / "no_run")]) == 2
     assert f"{tmp_path / 'no_run'} does not exist" in capsys.readouterr().err
+
+
+def test_the_headline_compares_the_run_with_its_baseline(runs):
+    """Both accuracies come from each run's own evaluation (metrics.json, best.ckpt's epoch)."""
+    summary = runs["summary"]
+    run = json.loads((runs["run"] / "metrics.json").read_text())["tgt_acc"]
+    base = json.loads((runs["baseline"] / "metrics.json").read_text())["tgt_acc"]
+    assert summary["baseline_target"]["accuracy"] == pytest.approx(base, abs=1e-6)
+    expected = f"DANN {100 * run:.1f} % vs Source Only {100 * base:.1f} %: {100 * (run - base):+.1f} points"
+    assert summary["headline"] == expected
+    assert summary["title"] == "DANN on digits_clean2drift (clean → drift) vs Source Only (baseline)"
+    page = (runs["out"] / "index.html").read_text()
+    assert page.index(expected) < page.index("Per-class accuracy") < page.index("Domain gap")  # the answer first
+    for name in ["baseline_confusion_matrix.csv", "baseline_reliability.csv", "baseline_per_class_accuracy.csv"]:
+        assert (runs["out"] / name).is_file(), name
+    rows = read_csv(runs["out"] / "baseline_per_class_accuracy.csv")
+    assert [float(r["accuracy"]) for r in rows] == pytest.approx(summary["baseline_target"]["per_class_accuracy"])
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BROWSER_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs a headless Chromium (Debian: apt-get install chromium)")
+def test_the_page_renders_in_a_headless_browser(runs, tmp_path):
+    """Debian's Chromium opens index.html: the headline numbers are in the rendered page and
+    the screenshot is not blank."""
+    page = (runs["out"] / "index.html").as_uri()
+    flags = [*BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2400"]
+    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", page], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    text = html.unescape(re.sub(r"<[^>]+>", " ", dom.stdout))
+    assert runs["summary"]["headline"] in text and "Did adaptation help?" in text
+    shot = tmp_path / "index.png"
+    done = subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", page], capture_output=True, timeout=120)
+    assert done.returncode == 0 and shot.is_file()
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert pixels.shape == (2400, 1280) and pixels.std() > 10  # text and figures, not an empty page
