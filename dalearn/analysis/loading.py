@@ -70,15 +70,26 @@ def load_run_config(config_file: str | Path, trust: bool = False, key: str = "co
     return load_config(config_file, key=key, trust=trust, trust_hint=TRUST_HINT)
 
 
-def load_run(
+@dataclass
+class RunFiles:
+    """A run's files, read and checked (nothing built yet)."""
+
+    path: Path
+    checkpoint: Path
+    config: DictConfig
+    state: dict[str, Any]
+
+
+def read_run(
     path: str | Path,
     config: Optional[str | Path] = None,
     data_overrides: Optional[dict] = None,
     trust: bool = False,
     role: str = "run",
-) -> LoadedRun:
-    """Rebuild the run at ``path`` (see :func:`locate`) in evaluation mode on the CPU; ``role``
-    (``run``, ``baseline``) names it in the errors."""
+) -> RunFiles:
+    """Read the run at ``path`` (see :func:`locate`) through the trusted reader: its config,
+    checked (with ``data_overrides`` merged), and its checkpoint's tensors; ``role`` (``run``,
+    ``baseline``) names it in the errors. Nothing is built."""
     run, checkpoint, config_file = locate(path, config)
     cfg = load_run_config(config_file, trust, key=f"the {role}'s config")
     if data_overrides:
@@ -87,12 +98,29 @@ def load_run(
     state = load_checkpoint(
         checkpoint, key=f"the {role}'s checkpoint", advice="give a run directory or checkpoint written by dalearn-train"
     )
+    return RunFiles(run, checkpoint, cfg, state)
+
+
+def build_run(files: RunFiles) -> LoadedRun:
+    """The run of ``files`` rebuilt in evaluation mode on the CPU."""
+    cfg, state = files.config, files.state
     datamodule = build_datamodule(cfg)
     model = build_model(cfg, datamodule.num_classes)
     model.load_state_dict(state["state_dict"])
     model.eval()
-    metrics_file = run / "metrics.json"
+    metrics_file = files.path / "metrics.json"
     metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
     if not metrics.get("history") and state.get("dalearn_history"):
         metrics["history"] = list(state["dalearn_history"])
-    return LoadedRun(run, checkpoint, cfg, model, datamodule, metrics)
+    return LoadedRun(files.path, files.checkpoint, cfg, model, datamodule, metrics)
+
+
+def load_run(
+    path: str | Path,
+    config: Optional[str | Path] = None,
+    data_overrides: Optional[dict] = None,
+    trust: bool = False,
+    role: str = "run",
+) -> LoadedRun:
+    """Rebuild the run at ``path`` (:func:`read_run`, then :func:`build_run`)."""
+    return build_run(read_run(path, config, data_overrides, trust, role))

@@ -30,7 +30,7 @@ from dalearn.analysis.embedding import tsne_embedding
 from dalearn.analysis.features import DomainFeatures, extract, subsample
 from dalearn.analysis.gap import feature_gap
 from dalearn.analysis.history import history_columns
-from dalearn.analysis.loading import LoadedRun, load_run, locate
+from dalearn.analysis.loading import LoadedRun, build_run, locate, read_run
 from dalearn.analysis.report import write_csv, write_index
 from dalearn.data.views import TransformedView
 from dalearn.io import atomic_write_json, progress, remove_stale_temporaries, temporary_sibling
@@ -120,10 +120,13 @@ def analyze(
     out = output_folder(path, out, config)
     state: dict[str, Any] = {}
 
+    files = {"run": read_run(path, config, trust=trust_config)}
+    if baseline is not None:  # both runs' files are read and checked before anything is built
+        files["baseline"] = read_run(baseline, trust=trust_config, role="baseline")
+
     def load() -> None:
-        state["run"] = load_run(path, config, trust=trust_config)
-        if baseline is not None:
-            state["baseline"] = load_run(baseline, trust=trust_config, role="baseline")
+        for role, read in files.items():
+            state[role] = build_run(read)
 
     def features() -> None:
         state["source"], state["target"], state["role"] = run_features(
