@@ -26,6 +26,7 @@ import errno
 import json
 import os
 import shutil
+import stat
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
@@ -93,13 +94,16 @@ def claim(
     ``create=False`` leaves a missing folder missing (a writer that renames its own in)."""
     folder = Path(folder)
     what = f"a dalearn {kind} folder" + (f" ({', '.join(f'{k} {v}' for k, v in identity.items())})" if identity else "")
-    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise ForeignFolderError(f"{folder} exists and is not a folder; dalearn will not replace it: {advice}")
-    if not folder.exists():
+    try:
+        mode = os.lstat(folder).st_mode
+        if not stat.S_ISDIR(mode):
+            raise ForeignFolderError(f"{folder} exists and is not a folder; dalearn will not replace it: {advice}")
+        names = {entry.name for entry in folder.iterdir()}
+    except FileNotFoundError:  # missing (or moved away by another dalearn process this instant)
         if create:
             write_marker(folder, kind, **identity)
         return folder
-    body = read_marker(folder)
+    body = read_marker(folder) if MARKER in names else None
     if body is not None:
         if owned(folder, kind, **identity):
             return folder
@@ -108,7 +112,7 @@ def claim(
             f"{folder} is a dalearn {found} (its {MARKER} says so), not {what}; dalearn will not write into it or "
             f"delete anything there: {advice}"
         )
-    contents = _contents(folder, ignore)
+    contents = sorted(names - {MARKER, *ignore})
     if not contents or (legacy is not None and legacy(folder)):
         write_marker(folder, kind, **identity)
         return folder
