@@ -11,6 +11,7 @@ import functools
 import hashlib
 import importlib
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any, Callable
@@ -18,6 +19,7 @@ from typing import Any, Callable
 import torch
 import torch.hub
 import torch.utils.collect_env
+import yaml
 
 #: name → (where in the config to plant it, node builder taking the file the payload creates)
 CONFIG_PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[Path, Path], Any]]] = {
@@ -158,3 +160,21 @@ def hostile_checkpoint(path: Path, payload: Any, state_dict: dict | None = None)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"state_dict": state_dict or {"w": torch.zeros(2)}, "epoch": 0, "payload": payload}, path)
     return path
+
+
+def copy_run(clean: Path, where: Path) -> Path:
+    """A copy whose checkpoints are hard links (no 13 MB copies; ``resolve()`` stays in the copy)."""
+    return Path(shutil.copytree(clean, where, copy_function=os.link))
+
+
+def plant(file: Path, location: tuple[str, ...], node) -> None:
+    """Replace (or add) the node at ``location`` of the YAML file (a fresh file, not the hard link)."""
+    config = yaml.safe_load(file.read_text()) if file.is_file() else {}
+    parent = config
+    for key in location[:-1]:
+        if not isinstance(parent.get(key), dict):
+            parent[key] = {}
+        parent = parent[key]
+    parent[location[-1]] = node
+    file.unlink(missing_ok=True)
+    file.write_text(yaml.safe_dump(config))

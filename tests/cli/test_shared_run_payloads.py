@@ -7,21 +7,21 @@ each payload does create its file when it is read without the trusted reader."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import torch
-import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from shared_run_payloads import (
     CALLED_LATER,
     CONFIG_PAYLOADS,
     PICKLE_PAYLOADS,
+    copy_run,
     hostile_checkpoint,
     naive_instantiate,
+    plant,
     prepare_lab,
 )
 
@@ -56,24 +56,6 @@ def clean_run(tmp_path_factory) -> Path:
         torch.save(checkpoint, run / "checkpoints" / name)
     write_marker(run, "run", run_hash=run_hash(cfg))
     return run
-
-
-def copy_run(clean: Path, where: Path) -> Path:
-    """A copy whose checkpoints are hard links (no 13 MB copies; ``resolve()`` stays in the copy)."""
-    return Path(shutil.copytree(clean, where, copy_function=os.link))
-
-
-def plant(file: Path, location: tuple[str, ...], node) -> None:
-    """Replace (or add) the node at ``location`` of the YAML file (a fresh file, not the hard link)."""
-    config = yaml.safe_load(file.read_text()) if file.is_file() else {}
-    parent = config
-    for key in location[:-1]:
-        if not isinstance(parent.get(key), dict):
-            parent[key] = {}
-        parent = parent[key]
-    parent[location[-1]] = node
-    file.unlink(missing_ok=True)
-    file.write_text(yaml.safe_dump(config))
 
 
 @pytest.fixture
