@@ -25,6 +25,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import random
 import shutil
 import stat
 import time
@@ -35,6 +36,8 @@ from dalearn.io.atomic import atomic_write_json, directory_mode, temporary_sibli
 
 MARKER = ".dalearn-owner.json"
 KINDS = ("run", "analysis", "cache", "drift")
+#: how often :func:`claim` looks again at a folder another dalearn process is replacing
+ATTEMPTS = 20
 
 
 class ForeignFolderError(PermissionError):
@@ -67,10 +70,13 @@ def read_marker(folder: str | os.PathLike) -> Optional[dict[str, Any]]:
     return body if isinstance(body, dict) else None
 
 
+def _matches(body: Optional[dict[str, Any]], kind: str, identity: dict[str, Any]) -> bool:
+    return body is not None and body.get("kind") == kind and all(body.get(k) == v for k, v in identity.items())
+
+
 def owned(folder: str | os.PathLike, kind: str, **identity: Any) -> bool:
     """True when ``folder`` carries dalearn's marker for ``kind`` with the same ``identity``."""
-    body = read_marker(folder)
-    return body is not None and body.get("kind") == kind and all(body.get(k) == v for k, v in identity.items())
+    return _matches(read_marker(folder), kind, identity)
 
 
 def _contents(folder: Path, ignore: Iterable[str]) -> list[str]:
@@ -94,18 +100,21 @@ def claim(
     ``create=False`` leaves a missing folder missing (a writer that renames its own in)."""
     folder = Path(folder)
     what = f"a dalearn {kind} folder" + (f" ({', '.join(f'{k} {v}' for k, v in identity.items())})" if identity else "")
-    try:
-        mode = os.lstat(folder).st_mode
-        if not stat.S_ISDIR(mode):
-            raise ForeignFolderError(f"{folder} exists and is not a folder; dalearn will not replace it: {advice}")
-        names = {entry.name for entry in folder.iterdir()}
-    except FileNotFoundError:  # missing (or moved away by another dalearn process this instant)
-        if create:
-            write_marker(folder, kind, **identity)
-        return folder
-    body = read_marker(folder) if MARKER in names else None
+    for _ in range(ATTEMPTS):
+        try:
+            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                raise ForeignFolderError(f"{folder} exists and is not a folder; dalearn will not replace it: {advice}")
+            names = {entry.name for entry in folder.iterdir()}
+        except FileNotFoundError:  # missing (or moved away by another dalearn process this instant)
+            if create:
+                write_marker(folder, kind, **identity)
+            return folder
+        body = read_marker(folder) if MARKER in names else None
+        if MARKER not in names or body is not None:
+            break
+        # the marker was listed but is gone: another dalearn process is replacing the folder; look again
     if body is not None:
-        if owned(folder, kind, **identity):
+        if _matches(body, kind, identity):
             return folder
         found = f"{body.get('kind')} folder" + (f" of run {body['run_hash']}" if body.get("run_hash") else "")
         raise ForeignFolderError(
@@ -135,13 +144,14 @@ def only_names(allowed: Iterable[str], patterns: Iterable[str] = ()) -> Callable
     return check
 
 
-def replace_directory(staging: Path, destination: Path, kind: str, advice: str, attempts: int = 5) -> Path:
+def replace_directory(staging: Path, destination: Path, kind: str, advice: str, attempts: int = 50) -> Path:
     """Put the finished folder ``staging`` (a :func:`~dalearn.io.atomic.temporary_sibling`,
     already holding its marker) at ``destination``, which must be missing, empty or owned (
     :func:`claim` is asked again just before the swap). An owned old folder is moved aside,
     ``staging`` renamed in, the old one removed. When another process puts its own folder there
-    in between (two commands on the same output), the swap is tried again, up to ``attempts``
-    times, instead of failing with ``ENOTEMPTY``; the last finished output wins."""
+    in between (two commands on the same output), the swap is tried again after a short random
+    pause, up to ``attempts`` times, instead of failing with ``ENOTEMPTY`` (Errno 39); the last
+    finished output wins."""
     os.chmod(staging, directory_mode())
     for _ in range(attempts):
         claim(destination, kind, advice, create=False)
@@ -157,6 +167,7 @@ def replace_directory(staging: Path, destination: Path, kind: str, advice: str, 
                 old.rmdir()
                 if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                     raise
+                time.sleep(random.uniform(0, 0.01))
                 continue
         try:
             os.rename(staging, destination)
@@ -164,6 +175,7 @@ def replace_directory(staging: Path, destination: Path, kind: str, advice: str, 
             if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
                 if old is not None:
                     shutil.rmtree(old, ignore_errors=True)
+                time.sleep(random.uniform(0, 0.01))  # let the other writer finish its swap
                 continue
             if old is not None:
                 os.rename(old, destination)
