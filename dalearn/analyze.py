@@ -27,6 +27,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the subsamples and of t-SNE (default 0)")
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument(
+        "--trust-config",
+        action="store_true",
+        help="build the runs' config.yaml even if it names callables or resolvers outside dalearn's list "
+        "(README: Security and shared run directories); only for a config you have read",
+    )
     return p
 
 
@@ -47,8 +53,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args.batch_size,
             args.device,
             args.config,
+            args.trust_config,
         )
-    except (FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError, PermissionError) as error:
         print(f"dalearn-analyze: {error}", file=sys.stderr)
         return 2
     if "headline" in summary:  # "DANN 72.2 % vs Source Only 55.6 %: +16.6 points"

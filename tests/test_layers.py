@@ -26,7 +26,7 @@ CLI_MODULES = {
 #: for each top-level part of dalearn, the other parts it may import (CLIs excepted).
 ALLOWED = {
     "io": set(),
-    "nn": set(),
+    "nn": {"io"},
     "losses": {"nn"},
     "metrics": {"losses", "nn", "io"},
     "ood": {"metrics", "losses", "nn", "io"},
@@ -52,6 +52,13 @@ FORBIDDEN_THIRD_PARTY = {
     "selection": {"torch", "lightning", "pytorch_lightning", "hydra", "omegaconf"},
     "recipes": {"torch", "lightning", "hydra", "omegaconf"},
 }
+#: the trusted reader is the part of io that reads checkpoints (torch) and configs (Hydra, OmegaConf).
+THIRD_PARTY_EXCEPTIONS = {
+    "dalearn.io.trusted.checkpoints": {"torch"},
+    "dalearn.io.trusted.configs": {"hydra", "omegaconf"},
+}
+#: nn reads weights files through the trusted reader's torch-only checkpoint module, nothing else of io.
+NN_MAY_USE_FROM_IO = {"dalearn.io.trusted.checkpoints"}
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -114,7 +121,9 @@ def test_imports_point_downwards(module, path):
                 wrong.append(f"{name} ({part} may import only {sorted(ALLOWED[part]) or 'the standard library'})")
             elif part == "tables" and target == "run" and not any(name.startswith(m) for m in TABLES_MAY_USE_FROM_RUN):
                 wrong.append(f"{name} (tables read run directories only: {sorted(TABLES_MAY_USE_FROM_RUN)})")
-        elif top in FORBIDDEN_THIRD_PARTY.get(part, ()):
+            elif part == "nn" and target == "io" and not any(name.startswith(m) for m in NN_MAY_USE_FROM_IO):
+                wrong.append(f"{name} (nn may use only {sorted(NN_MAY_USE_FROM_IO)} of io)")
+        elif top in FORBIDDEN_THIRD_PARTY.get(part, ()) and top not in THIRD_PARTY_EXCEPTIONS.get(module, ()):
             wrong.append(f"{name} (third-party {top} is not allowed in dalearn.{part})")
     assert not wrong, f"{path.relative_to(PACKAGE.parent)} imports upwards: {wrong}"
 

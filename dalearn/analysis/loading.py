@@ -1,9 +1,11 @@
 """Rebuild a trained run — its data, its model and the selected checkpoint's weights — from
 its directory (or from one of its checkpoints).
 
-The run's configuration is read by :func:`load_run_config` alone, so that the rule for which
-configurations may be instantiated lives in one place. Weights are read with
-``torch.load(weights_only=True)``: a checkpoint cannot run code when it is loaded.
+A run directory may come from someone else: both files are read by the trusted reader
+(:mod:`dalearn.io.trusted`). The configuration is checked before anything is built — every
+``_target_`` one of the callables dalearn's own configs use, every interpolation one of the
+safe resolvers — unless the user passes ``--trust-config``; weights are read with
+``torch.load(weights_only=True)``, so a checkpoint cannot run code when it is loaded.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-import torch
 from omegaconf import DictConfig, OmegaConf
 
+from dalearn.io.trusted.checkpoints import load_checkpoint
+from dalearn.io.trusted.configs import check_config, load_config
 from dalearn.run.factory import build_datamodule, build_model
+
+TRUST_HINT = "--trust-config"
 
 CHECKPOINT_NAMES = ("best.ckpt", "last.ckpt")
 
@@ -59,26 +64,63 @@ def locate(path: str | Path, config: Optional[str | Path] = None) -> tuple[Path,
     return run, checkpoint, config_file
 
 
-def load_run_config(config_file: str | Path) -> DictConfig:
-    """The run's resolved configuration (``config.yaml``, written by ``dalearn-train``)."""
-    return OmegaConf.load(config_file)
+def load_run_config(config_file: str | Path, trust: bool = False, key: str = "config") -> DictConfig:
+    """The run's resolved configuration (``config.yaml``, written by ``dalearn-train``), checked
+    by the trusted reader unless ``trust``."""
+    return load_config(config_file, key=key, trust=trust, trust_hint=TRUST_HINT)
 
 
-def load_run(path: str | Path, config: Optional[str | Path] = None, data_overrides: Optional[dict] = None) -> LoadedRun:
-    """Rebuild the run at ``path`` (see :func:`locate`) in evaluation mode on the CPU."""
+@dataclass
+class RunFiles:
+    """A run's files, read and checked (nothing built yet)."""
+
+    path: Path
+    checkpoint: Path
+    config: DictConfig
+    state: dict[str, Any]
+
+
+def read_run(
+    path: str | Path,
+    config: Optional[str | Path] = None,
+    data_overrides: Optional[dict] = None,
+    trust: bool = False,
+    role: str = "run",
+) -> RunFiles:
+    """Read the run at ``path`` (see :func:`locate`) through the trusted reader: its config,
+    checked (with ``data_overrides`` merged), and its checkpoint's tensors; ``role`` (``run``,
+    ``baseline``) names it in the errors. Nothing is built."""
     run, checkpoint, config_file = locate(path, config)
-    cfg = load_run_config(config_file)
+    cfg = load_run_config(config_file, trust, key=f"the {role}'s config")
     if data_overrides:
         cfg.data = OmegaConf.merge(cfg.data, data_overrides)
+        check_config(cfg, config_file, trust=trust, trust_hint=TRUST_HINT)
+    state = load_checkpoint(
+        checkpoint, key=f"the {role}'s checkpoint", advice="give a run directory or checkpoint written by dalearn-train"
+    )
+    return RunFiles(run, checkpoint, cfg, state)
+
+
+def build_run(files: RunFiles) -> LoadedRun:
+    """The run of ``files`` rebuilt in evaluation mode on the CPU."""
+    cfg, state = files.config, files.state
     datamodule = build_datamodule(cfg)
     model = build_model(cfg, datamodule.num_classes)
-    state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    if "state_dict" not in state:
-        raise ValueError(f"{checkpoint} has no state_dict: it is not a checkpoint written by dalearn-train")
     model.load_state_dict(state["state_dict"])
     model.eval()
-    metrics_file = run / "metrics.json"
+    metrics_file = files.path / "metrics.json"
     metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
     if not metrics.get("history") and state.get("dalearn_history"):
         metrics["history"] = list(state["dalearn_history"])
-    return LoadedRun(run, checkpoint, cfg, model, datamodule, metrics)
+    return LoadedRun(files.path, files.checkpoint, cfg, model, datamodule, metrics)
+
+
+def load_run(
+    path: str | Path,
+    config: Optional[str | Path] = None,
+    data_overrides: Optional[dict] = None,
+    trust: bool = False,
+    role: str = "run",
+) -> LoadedRun:
+    """Rebuild the run at ``path`` (:func:`read_run`, then :func:`build_run`)."""
+    return build_run(read_run(path, config, data_overrides, trust, role))

@@ -6,7 +6,12 @@ subsample) and on the labelled target test split (every image, for the accuracy 
 calibration numbers; the domain gap uses a subsample of at most ``max_per_domain`` of them,
 t-SNE one of at most ``tsne_per_domain`` images of each domain); then compute and draw.
 The folder is assembled under a temporary name and renamed when complete, so
-``analysis/`` is never half written.
+``analysis/`` is never half written. The output folder is checked before any work: dalearn
+replaces it only when it is missing, empty, or an analysis folder dalearn made (its
+``.dalearn-owner.json`` marker, or — written by an earlier version — nothing but the files
+listed in :data:`OUTPUT_FILES`); anything else (a folder with your files, a run directory) is
+refused. A temporary folder a killed ``dalearn-analyze`` left is removed by the next one, and
+two runs on the same output do not fail: the last one to finish wins.
 """
 
 from __future__ import annotations
@@ -24,12 +29,42 @@ from dalearn.analysis.comparison import target_numbers
 from dalearn.analysis.embedding import tsne_embedding
 from dalearn.analysis.features import DomainFeatures, extract, subsample
 from dalearn.analysis.gap import feature_gap
-from dalearn.analysis.loading import LoadedRun, load_run
+from dalearn.analysis.loading import LoadedRun, build_run, locate, read_run
 from dalearn.analysis.report import write_csv, write_index
 from dalearn.data.views import TransformedView
-from dalearn.io import atomic_directory, atomic_write_json, progress
+from dalearn.io import atomic_write_json, progress, remove_stale_temporaries, temporary_sibling
+from dalearn.io.ownership import claim, only_names, replace_directory, write_marker
 
 log = logging.getLogger("dalearn")
+
+#: what an analysis folder holds (an unmarked folder of only these is an earlier version's output).
+OUTPUT_FILES = tuple(
+    f"{stem}.{extension}"
+    for stem, extensions in {
+        "features": ("npz",),
+        "summary": ("json",),
+        "index": ("html",),
+        "tsne": ("csv", "png"),
+        "domain_gap": ("csv",),
+        "per_class_accuracy": ("csv", "png"),
+        "confusion_matrix": ("csv", "png"),
+        "reliability": ("csv", "png"),
+        "history": ("csv", "png"),
+    }.items()
+    for extension in extensions
+)
+OUT_ADVICE = "give --out a new or empty folder (or one dalearn-analyze wrote)"
+
+
+def output_folder(path: str | Path, out: Optional[str | Path], config: Optional[str | Path]) -> Path:
+    """Where the analysis goes (``out``, default ``<run>/analysis``), checked before any work:
+    missing, empty or an analysis folder dalearn made — else :class:`~dalearn.io.ownership.ForeignFolderError`.
+    Removes the temporary folders of a killed earlier analysis of the same output."""
+    folder = Path(out).expanduser() if out is not None else locate(path, config)[0] / "analysis"
+    claim(folder, "analysis", OUT_ADVICE, legacy=only_names(OUTPUT_FILES), create=False)
+    for leftover in remove_stale_temporaries(folder.parent, folder.name):
+        log.info("removed %s, left by a dalearn-analyze that was killed", leftover)
+    return folder
 
 
 def evaluation_sets(loaded: LoadedRun) -> tuple[Any, Any, str]:
@@ -73,18 +108,24 @@ def analyze(
     batch_size: int = 512,
     device: str = "cpu",
     config: Optional[str | Path] = None,
+    trust_config: bool = False,
 ) -> dict[str, Any]:
-    """Analyse the run (directory or checkpoint) at ``path``; returns ``summary.json``'s content."""
+    """Analyse the run (directory or checkpoint) at ``path``; returns ``summary.json``'s content.
+    ``trust_config``: build the runs' configs without the trusted reader's check (``--trust-config``)."""
     if max_per_domain < 10 or tsne_per_domain < 10:
         raise ValueError(
             f"max_per_domain and tsne_per_domain need at least 10 images, got {max_per_domain}, {tsne_per_domain}"
         )
+    out = output_folder(path, out, config)
     state: dict[str, Any] = {}
 
+    files = {"run": read_run(path, config, trust=trust_config)}
+    if baseline is not None:  # both runs' files are read and checked before anything is built
+        files["baseline"] = read_run(baseline, trust=trust_config, role="baseline")
+
     def load() -> None:
-        state["run"] = load_run(path, config)
-        if baseline is not None:
-            state["baseline"] = load_run(baseline)
+        for role, read in files.items():
+            state[role] = build_run(read)
 
     def features() -> None:
         state["source"], state["target"], state["role"] = run_features(
@@ -116,11 +157,13 @@ def analyze(
     for _, step in progress(steps, "dalearn-analyze", unit="steps"):
         step()
     loaded: LoadedRun = state["run"]
-    out = Path(out) if out is not None else loaded.path / "analysis"
-    if out.exists():
-        shutil.rmtree(out)
-    with atomic_directory(out) as staging:
+    staging = temporary_sibling(out, directory=True)
+    try:
         summary = write_outputs(staging, loaded, state, seed, baseline)
+        write_marker(staging, "analysis")
+        replace_directory(staging, out, "analysis", OUT_ADVICE)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     log.info("analysis written to %s (open index.html)", out.resolve())
     return summary
 

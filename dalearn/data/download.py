@@ -5,7 +5,8 @@ For every archive of a dataset (:class:`~dalearn.data.benchmarks.Resource`):
 
 1. ``<root>/<folder>`` already there and not empty → skipped.
 2. ``<root>/<archive>`` already there (a finished earlier download, or placed by hand) → checked
-   and extracted, nothing fetched.
+   and extracted, nothing fetched; the archive is kept (dalearn deletes only the archives it
+   downloaded itself, and those only without ``keep_archives``).
 3. Otherwise the resource's URLs are tried in order (the dataset's own host first, then the
    mirrors; ``--mirror`` replaces them), each attempt reported. A URL that answers with an
    error, cannot be reached, serves a file of the wrong length or checksum, or serves
@@ -296,13 +297,14 @@ def download_dataset(
         archive = root / resource.archive
         expected = checksums.get(resource.archive, resource.sha256)
         urls = _urls(resource, mirrors, archive.with_name(archive.name + ".part"))
+        placed = archive.is_file()
         try:
-            if archive.is_file():
+            if placed:
                 digest = _use_local_archive(archive, expected, root, resource.folder, log)
                 log(f"  {resource.archive}: {archive.stat().st_size} bytes, sha256 {digest}")
             else:
                 _download_from_first_working(resource, urls, root, expected, retries, timeout, log)
-            if not keep_archives:
+            if not keep_archives and not placed:
                 archive.unlink()
             added.append(resource.folder)
             log(f"{resource.folder}: extracted to {root / resource.folder}")

@@ -109,6 +109,11 @@ class ImageList(Dataset):
         self.classes = list(classes)
         self.decode_size = decode_size
         self.samples = read_image_list(list_file, root)
+        if not self.samples:
+            raise ImageListError(
+                f"{list_file} names no images (it is empty): write one 'relative/path label' a line, or replace it "
+                f"with the published list of its data set"
+            )
         bad = [(path, label) for path, label in self.samples if not 0 <= label < len(self.classes)]
         if bad:
             raise ImageListError(

@@ -164,13 +164,23 @@ def format_report(spec: BenchmarkSpec, root: str | Path, reports: list[ListRepor
         lines.append(f"FAILED: {sum(not r.ok for r in reports)} of {len(reports)} lists have problems.")
         damaged = [path for r in reports for path in r.missing + [path for path, _ in r.undecodable]]
         incomplete = sorted({_top_folder(root, path) for path in damaged})
+        download = spec.download_command(str(root))
         if incomplete:
             lines.append(
                 f"Incomplete image folders: {', '.join(incomplete)} — delete them and run "
-                f"`{spec.download_command(str(root))}` (it fetches only what is absent), or replace the files above."
+                f"`{download}` (it fetches only what is absent), or replace the files above."
             )
-        else:
-            lines.append(f"Fetch what is absent with `{spec.download_command(str(root))}`.")
+        if any(r.list_problem for r in reports):
+            lines.append(f"Fetch the lists that are absent or unreadable with `{download}` (after deleting them).")
+        relabelled = [r for r in reports if r.list_problem is None and (r.bad_labels or not r.count_ok)]
+        if relabelled:
+            files = ", ".join(str(Path(root) / r.list_file) for r in relabelled)
+            lines.append(
+                f"{files}: labels outside [0, {spec.num_classes}) or a count that differs from the published list — "
+                f"the list file is not {spec.title}'s own; downloading again does not replace it (the download "
+                f"fetches only what is absent). Restore the published list, or train on your own list with "
+                f"data=custom data/source=image_list."
+            )
     return "\n".join(lines)
 
 

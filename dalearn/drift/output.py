@@ -6,8 +6,10 @@ Files (see :mod:`dalearn.drift.generator` for the columns):
 ``metadata.json`` and, when asked, ``embeddings.parquet``.
 
 An existing destination is replaced only with ``overwrite=True`` and only when it is empty or
-is itself a generator output (it holds ``input_mapping.parquet``): an unrelated folder is never
-deleted; the destination is checked again just before the rename, so an output another
+is itself a generator output — it carries dalearn's ``.dalearn-owner.json`` marker of kind
+``drift`` (written into every output), or, written by an earlier version, holds nothing but
+the files above (:func:`dalearn.io.ownership.claim`): an unrelated folder is never deleted;
+the destination is checked again just before the rename, so an output another
 process wrote meanwhile is not replaced without ``overwrite``. The old folder is moved aside,
 the new one renamed in (the old one is put back if that fails), then the old one removed, so
 the destination path never holds a partial output. Parent folders created for the output are
@@ -35,6 +37,7 @@ import torch
 from PIL import Image
 
 from dalearn.io import remove_stale_temporaries, temporary_sibling
+from dalearn.io.ownership import ForeignFolderError, claim, only_names, write_marker
 
 ZIP_NAME = "sampled_images.zip"
 MAPPING_NAME = "input_mapping.parquet"
@@ -43,6 +46,7 @@ EMBEDDINGS_NAME = "embeddings.parquet"
 DRIFT_NAME = "drift.parquet"
 METADATA_NAME = "metadata.json"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+OUTPUT_NAMES = (ZIP_NAME, MAPPING_NAME, TARGET_NAME, EMBEDDINGS_NAME, DRIFT_NAME, METADATA_NAME)
 
 
 def check_destination(output_path: str | Path, overwrite: bool) -> Path:
@@ -55,11 +59,16 @@ def check_destination(output_path: str | Path, overwrite: bool) -> Path:
             )
         if not path.is_dir():
             raise ValueError(f"output path {path} exists and is not a folder; refusing to replace it")
-        if any(path.iterdir()) and not (path / MAPPING_NAME).is_file():
-            raise ValueError(
-                f"output folder {path} is not empty and is not a drift generator output (no {MAPPING_NAME}); "
-                f"refusing to delete it even with overwrite=True — choose another output path"
+        try:
+            claim(
+                path,
+                "drift",
+                "refusing to delete it even with overwrite=True — choose another output path",
+                legacy=only_names(OUTPUT_NAMES),
+                create=False,
             )
+        except ForeignFolderError as error:
+            raise ValueError(f"output folder {path} is not a drift generator output: {error}") from None
     return path
 
 
@@ -96,7 +105,7 @@ class AtomicOutput:
         self.overwrite = overwrite
         self._created_parents = [p for p in reversed(self.destination.parents) if not p.exists()]
         self.destination.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temporaries(self.destination.parent)
+        remove_stale_temporaries(self.destination.parent, self.destination.name)
         self.temporary = temporary_sibling(self.destination, directory=True)
         self._zip: Optional[zipfile.ZipFile] = zipfile.ZipFile(self.temporary / ZIP_NAME, "w", zipfile.ZIP_STORED)
         self._names: set[str] = set()
@@ -136,6 +145,7 @@ class AtomicOutput:
         replaced. If the final rename fails, the previous output is put back."""
         self._zip.close()
         self._zip = None
+        write_marker(self.temporary, "drift")
         check_destination(self.destination, self.overwrite)
         old = None
         if self.destination.exists():

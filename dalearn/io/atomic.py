@@ -8,6 +8,12 @@ A write that fails removes its temporary file.
 Temporary names carry the writer's host and process id (``.<name>.<host>.<pid>.<random>.tmp``),
 so that :func:`remove_stale_temporaries` can tell the leftovers of a process that was killed
 (SIGKILL leaves them) from the files of a writer that is still alive, and delete only the former.
+
+Permissions: what is published gets the mode ``open()`` / ``mkdir`` would give it — files
+``0666 & ~umask``, folders ``0777 & ~umask`` (0644 / 0755 under the usual umask 022), so
+results, checkpoints and caches on shared storage are readable by colleagues exactly when a
+file the user wrote by hand would be. (``tempfile`` creates its files 0600 and folders 0700;
+the mode is set before the rename.)
 """
 
 from __future__ import annotations
@@ -22,6 +28,31 @@ from pathlib import Path
 from typing import Any, Iterator
 
 TEMP_SUFFIX = ".tmp"
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux's
+    ``/proc/self/status``); elsewhere set and restored at once."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode ``open(path, "w")`` gives a new file: ``0o666 & ~umask``."""
+    return 0o666 & ~current_umask()
+
+
+def directory_mode() -> int:
+    """The mode ``os.mkdir`` gives a new folder: ``0o777 & ~umask``."""
+    return 0o777 & ~current_umask()
 
 
 def _host() -> str:
@@ -39,8 +70,11 @@ def temporary_sibling(path: str | os.PathLike, directory: bool = False) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if directory:
-        return Path(tempfile.mkdtemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMP_SUFFIX))
+        folder = Path(tempfile.mkdtemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMP_SUFFIX))
+        os.chmod(folder, directory_mode())
+        return folder
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMP_SUFFIX)
+    os.fchmod(fd, file_mode())
     os.close(fd)
     return Path(name)
 
@@ -60,6 +94,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -92,6 +127,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
     staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=_temporary_prefix(path), suffix=TEMP_SUFFIX))
     try:
         yield staging
+        os.chmod(staging, directory_mode())
         if path.is_dir() and not any(path.iterdir()):
             path.rmdir()
         os.replace(staging, path)
@@ -110,9 +146,11 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
+def remove_stale_temporaries(folder: str | os.PathLike, destination: str | None = None) -> list[Path]:
     """Delete the temporary files and folders in ``folder`` that a writer of this host left
     behind and that no live process owns (the writer was killed). Returns what was removed.
+    With ``destination`` (a file or folder name), only that destination's temporaries
+    (``.<destination>.<host>.<pid>.<random>.tmp``).
 
     Temporaries of other hosts (a shared file system) are left alone: their owner cannot be
     checked from here.
@@ -125,6 +163,8 @@ def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
     for entry in folder.iterdir():
         name = entry.name
         if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+            continue
+        if destination is not None and not name.startswith(f".{destination}.{host}."):
             continue
         parts = name[: -len(TEMP_SUFFIX)].split(".")
         if len(parts) < 4 or parts[-3] != host or not parts[-2].isdigit():

@@ -65,6 +65,8 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from dalearn.methods.conventions import LightningConventions
 from dalearn.methods.regularizers import build_regularizers
+from dalearn.methods.weights import loss_weight
+from dalearn.metrics import MeanClassAccuracy
 from dalearn.nn import WarmStartGradientReverseLayer
 from dalearn.validators import build_validator
 
@@ -130,7 +132,7 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
         self.record_hyperparameters(backbone, self.optim)
         self.backbone = backbone
         self.num_classes = num_classes
-        self.trade_off = float(trade_off)
+        self.trade_off = loss_weight(trade_off, "method.trade_off")
         self.history: list[dict[str, float]] = []
         self.grl: Optional[WarmStartGradientReverseLayer] = None
         self.regularizers = build_regularizers(regularizers, type(self).__name__, self.provides)
@@ -139,7 +141,7 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
             self.eval_metrics[role] = nn.ModuleDict(
                 {
                     "acc": MulticlassAccuracy(num_classes, average="micro"),
-                    "mean_class_acc": MulticlassAccuracy(num_classes, average="macro"),
+                    "mean_class_acc": MeanClassAccuracy(num_classes),
                 }
             )
         self.validators = nn.ModuleDict()

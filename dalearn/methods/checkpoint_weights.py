@@ -1,9 +1,10 @@
 """Start a method from another run's trained classifier (SHOT's adaptation stage, self-training
 on top of a trained run): find the checkpoint, read it safely, copy the classifier's weights.
 
-Checkpoints are read with ``torch.load(..., weights_only=True)``: tensors and plain
-containers only, never arbitrary pickled objects, so a checkpoint from elsewhere cannot run
-code. ``path`` may be a checkpoint file, a run directory (its ``checkpoints/last.ckpt``) or a
+Checkpoints are read by the trusted reader (:func:`dalearn.io.trusted.checkpoints.load_checkpoint`,
+``torch.load(weights_only=True)``): tensors and plain containers only, never arbitrary pickled
+objects, so a checkpoint from elsewhere cannot run code; a damaged or foreign file is refused
+with the option's name and what to do. ``path`` may be a checkpoint file, a run directory (its ``checkpoints/last.ckpt``) or a
 glob pattern matching exactly one of those, such as
 ``outputs/runs/<data>/shot_source/seed0-*/checkpoints/last.ckpt``.
 """
@@ -13,8 +14,9 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-import torch
 from torch import nn
+
+from dalearn.io.trusted.checkpoints import load_checkpoint
 
 PREFIX = "classifier."
 
@@ -45,10 +47,10 @@ def load_classifier_weights(classifier: nn.Module, path: str, option: str) -> Pa
     (all of them, nothing else); returns the file read. Refuses a checkpoint whose classifier
     has another architecture, naming the keys that differ."""
     file = resolve_checkpoint(path, option)
-    checkpoint = torch.load(file, map_location="cpu", weights_only=True)
-    state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else None
-    if not isinstance(state, dict):
-        raise ValueError(f"{option}: {file} holds no state_dict")
+    checkpoint = load_checkpoint(
+        file, key=option, advice="give the run directory or checkpoints/last.ckpt of a dalearn-train run"
+    )
+    state = checkpoint["state_dict"]
     weights = {key[len(PREFIX) :]: value for key, value in state.items() if key.startswith(PREFIX)}
     if not weights:
         raise ValueError(f"{option}: {file} has no '{PREFIX}*' weights; is it a dalearn run's checkpoint?")

@@ -26,6 +26,7 @@ from typing import IO, Any, Mapping, Optional, Union
 import torch
 from torch import nn
 
+from dalearn.io.trusted.checkpoints import load_checkpoint
 from dalearn.nn import build_backbone
 
 #: the attribute :func:`dalearn.nn.build_backbone` sets on what it builds.
@@ -82,8 +83,12 @@ class LightningConventions:
             raise ValueError("dalearn loads checkpoints with weights_only=True only (a checkpoint must not run code)")
         kwargs.pop("weights_only", None)
         if "backbone" not in kwargs:
-            # TODO(issue 21): read through dalearn.io's trusted checkpoint reader once it exists.
-            checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True, mmap=True)
+            if hasattr(checkpoint_path, "read"):
+                raise TypeError(
+                    f"{cls.__name__}.load_from_checkpoint rebuilds the backbone from a checkpoint file's record: pass "
+                    "the file's path, or pass backbone=build_backbone(...) with an open file"
+                )
+            checkpoint = load_checkpoint(checkpoint_path, key="checkpoint_path", mmap=True)
             spec = (checkpoint.get("hyper_parameters") or {}).get("backbone")
             if not isinstance(spec, Mapping):
                 raise ValueError(
@@ -92,8 +97,6 @@ class LightningConventions:
                     f"{cls.__name__}.load_from_checkpoint(path, backbone=build_backbone(...))"
                 )
             kwargs["backbone"] = build_backbone(**spec)  # the architecture; the weights come from the state dict
-            if hasattr(checkpoint_path, "seek"):
-                checkpoint_path.seek(0)
         return super().load_from_checkpoint(  # type: ignore[misc]
             checkpoint_path,
             map_location=map_location,

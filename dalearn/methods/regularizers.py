@@ -51,6 +51,7 @@ from dalearn.losses import (
     InformationMaximizationLoss,
     MinimumClassConfusionLoss,
 )
+from dalearn.methods.weights import loss_weight
 
 #: The tensors a method's ``compute_losses`` may return for regularisers to read.
 OUTPUTS = ("logits_s", "logits_t", "features_s", "features_t")
@@ -65,9 +66,7 @@ class Regularizer(nn.Module, abc.ABC):
     def __init__(self, weight: Optional[float] = None) -> None:
         super().__init__()
         weight = self.default_weight if weight is None else weight
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise ValueError(f"a regulariser's weight must be a number >= 0, got {weight!r}")
-        self.weight = float(weight)
+        self.weight = loss_weight(weight, f"the {type(self).__name__} regulariser's weight")
 
     @abc.abstractmethod
     def term(self, outputs: Mapping[str, torch.Tensor]) -> torch.Tensor:

@@ -7,9 +7,11 @@
   sync and save; :func:`domain_gap` computes ``klmvn_diag``, ``mmd_linear``, ``fid`` and
   ``wasserstein_1d`` between two of them.
 - :class:`ProxyADistance`: 2(1 − 2ε) from a held-out linear domain classifier.
+- :class:`MeanClassAccuracy`: the mean per-class accuracy over the classes the labels have.
 """
 
 from dalearn.metrics.a_distance import ProxyADistance
+from dalearn.metrics.class_accuracy import MeanClassAccuracy
 from dalearn.metrics.domain_adversarial import DomainAdversarialAccuracy
 from dalearn.metrics.domain_gap_summary import DomainGapSummary
 from dalearn.metrics.functional import (
@@ -32,6 +34,7 @@ __all__ = [
     "DomainGapSummary",
     "JointMaximumMeanDiscrepancy",
     "MaximumMeanDiscrepancy",
+    "MeanClassAccuracy",
     "ProxyADistance",
     "domain_gap",
     "fid",

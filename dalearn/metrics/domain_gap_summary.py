@@ -21,6 +21,7 @@ from typing import Optional
 import torch
 
 from dalearn.io import atomic_path
+from dalearn.io.trusted.checkpoints import CheckpointError, load_checkpoint
 from dalearn.metrics._checks import check_finite, check_float64_squares, check_rows
 from dalearn.metrics.wasserstein_sketch import empty_sketch, merge_sketches, sketch_update, sketch_width
 
@@ -239,11 +240,9 @@ class DomainGapSummary:
         """Read a summary written by :meth:`save`; a file of another kind or version raises."""
         path = os.fspath(path)
         try:
-            state = torch.load(path, map_location=map_location, weights_only=True)
-        except FileNotFoundError:
-            raise
-        except Exception as err:  # pickle, zip and unpickler errors all mean "not a summary file"
-            raise ValueError(f"{path} is not a DomainGap summary file (torch.load failed: {err})") from err
+            state = load_checkpoint(path, key="summary", map_location=map_location, lightning_checkpoint=False)
+        except CheckpointError as err:  # not a zip, damaged, or a pickle that would run code
+            raise ValueError(f"{path} is not a DomainGap summary file ({err})") from None
         return cls.from_state_dict(state, where=path)
 
     @classmethod

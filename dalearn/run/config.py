@@ -1,40 +1,18 @@
 """Hydra/OmegaConf glue: where the configs live, instantiation that keeps the constructor's
-own errors, and warnings the command-line user cannot act on."""
+own errors (:func:`build`, from :mod:`dalearn.io.trusted.configs`, the one module that calls
+Hydra's ``instantiate``), and warnings the command-line user cannot act on."""
 
 from __future__ import annotations
 
-import re
 import warnings
 from pathlib import Path
-from typing import Any
 
-from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+import dalearn.run.resolvers  # noqa: F401  (registers ${source_domain:}, ${target_domain:}, ${run_hash:}, …)
+from dalearn.io.trusted.configs import build
 
-import dalearn.run.resolvers  # noqa: F401  (registers ${source_domain:}, ${target_domain:}, ${run_hash:})
+__all__ = ["CONFIG_DIR", "build", "quiet_known_warnings"]
 
 CONFIG_DIR = str(Path(__file__).resolve().parent.parent / "conf")
-
-
-def build(node: Any, **kwargs: Any) -> Any:
-    """``hydra.utils.instantiate(node, **kwargs)``, raising the constructor's own exception.
-
-    Hydra wraps whatever a ``_target_`` raises in an ``InstantiationException`` whose message
-    is the ``repr`` of the original; a user then reads "Error in call to target …" above the
-    message that says what to fix. This re-raises the original exception (its type, message
-    and traceback intact) with a note naming the config key it came from, so that
-    ``FileNotFoundError``/``ValueError`` reach the user and the tests as themselves.
-    """
-    try:
-        return instantiate(node, **kwargs)
-    except InstantiationException as error:
-        cause = error.__cause__
-        if not isinstance(cause, Exception):
-            raise
-        key = re.search(r"full_key: (\S+)", str(error))
-        if key and hasattr(cause, "add_note"):
-            cause.add_note(f"(raised while building the config node {key.group(1)})")
-        raise cause from None
 
 
 def quiet_known_warnings() -> None:

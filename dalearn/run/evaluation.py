@@ -4,30 +4,27 @@ The model and data are rebuilt from the run's ``config.yaml`` (optionally with `
 overrides, to test on another domain), the checkpoint's weights are loaded, and top-1 and
 mean-per-class accuracy on every evaluation split are logged and written to JSON.
 
-A run directory may come from someone else, and both of its files can carry code:
-
-- the checkpoint is read with ``torch.load(weights_only=True)``
-  (:func:`dalearn.run.checkpoint_io.load_checkpoint`): tensors and plain data only;
-- every ``_target_`` in the parts of ``config.yaml`` that are built (``data``, ``backbone``,
-  ``method``, ``optim``) must lie in :data:`TRUSTED_NAMESPACES` and outside
-  :data:`REFUSED_TARGETS` (:func:`check_targets`) — else nothing is built and the error names
-  the key and the target. ``trust_config=true`` lifts this check for a config you have read.
-
-This is a guard against a config naming an arbitrary callable (``builtins.open``,
-``os.system``), not a sandbox: the allowed libraries' own functions still run with the
-arguments the config gives them.
+A run directory may come from someone else, and both of its files can carry code. Both are
+read by the trusted reader (:mod:`dalearn.io.trusted`): the checkpoint with
+``torch.load(weights_only=True)`` (tensors and plain data only), the config after a check of
+its whole tree — every ``_target_`` one of the exact callables dalearn's own configs use,
+every interpolation one of the safe resolvers — before anything is built; else the error
+names the file, the key and the value. ``trust_config=true`` lifts the config check for a
+config you have read.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
 from dalearn.io import atomic_write_json
-from dalearn.run.checkpoint_io import load_checkpoint
+from dalearn.io.trusted.checkpoints import load_checkpoint
+from dalearn.io.trusted.configs import check_config, load_config
 from dalearn.run.factory import build_datamodule, build_model, silence_advertisements
 from dalearn.run.logs import log, setup_logging
 
@@ -39,70 +36,21 @@ def run_config_path(run_dir: Path) -> Path:
     return unresolved if unresolved.is_file() else run_dir / "config.yaml"
 
 
-TRUSTED_NAMESPACES = ("dalearn.", "torch.", "torchvision.", "timm.", "torchmetrics.", "lightning.")
-REFUSED_TARGETS = (
-    "dalearn.io",
-    "dalearn.run",
-    "dalearn.train",
-    "dalearn.eval",
-    "dalearn.collect",
-    "dalearn.drift.output",
-    "dalearn.drift.cli",
-    "torch.hub",
-    "torch.load",
-    "torch.save",
-    "torch.jit",
-    "torch.package",
-    "torch.serialization",
-    "torch.utils.cpp_extension",
-    "torch.ops",
-    "torch.classes",
-    "torch.library",
-    "torch.distributed",
-    "torch.multiprocessing",
-    "torchvision.io",
-    "timm.models.load_checkpoint",
-    "lightning.fabric.utilities.cloud_io",
-    "lightning.pytorch.cli",
-)
-BUILT_KEYS = ("data", "backbone", "method", "optim")
-
-
-def _targets(node: Any, where: str) -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "_target_":
-                yield where, value
-            else:
-                yield from _targets(value, f"{where}.{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _targets(value, f"{where}[{index}]")
-
-
-def trusted_target(target: Any) -> bool:
-    """True for a ``_target_`` in :data:`TRUSTED_NAMESPACES` and not in :data:`REFUSED_TARGETS`."""
-    name = str(target)
-    if not name.startswith(TRUSTED_NAMESPACES) or not all(part.isidentifier() for part in name.split(".")):
-        return False
-    return not any(name == refused or name.startswith(refused + ".") for refused in REFUSED_TARGETS)
-
-
-def check_targets(run_cfg: DictConfig, source: Path) -> None:
-    """Refuse, before anything is built, a run config whose built parts name a ``_target_``
-    outside dalearn and the libraries it builds on (see the module docstring)."""
-    for key in BUILT_KEYS:
-        node = run_cfg.get(key)
-        if not OmegaConf.is_config(node):
-            continue
-        for where, target in _targets(OmegaConf.to_container(node, resolve=True), key):
-            if not trusted_target(target):
-                raise PermissionError(
-                    f"{source} asks to build {where}._target_={target!r}, which is outside what dalearn-eval builds "
-                    f"from a run directory ({', '.join(n.rstrip('.') for n in TRUSTED_NAMESPACES)}; not "
-                    f"{', '.join(REFUSED_TARGETS[:4])}, …). A config can name any Python callable and it would run: "
-                    "read the config, and if you trust it pass trust_config=true"
-                )
+def default_output(ckpt: Path) -> Path:
+    """``<run dir>/eval.json``, refused (before any work) when a file of that name is there and
+    is not one ``dalearn-eval`` wrote: dalearn overwrites only what it made."""
+    output = ckpt.resolve().parent.parent / "eval.json"
+    if output.exists():
+        try:
+            ours = set(json.loads(output.read_text(encoding="utf-8"))) == {"checkpoint", "data", "results"}
+        except (OSError, ValueError, TypeError):
+            ours = False
+        if not ours:
+            raise FileExistsError(
+                f"{output} exists and was not written by dalearn-eval; dalearn will not overwrite it: pass "
+                f"output=<a new file> to write the results elsewhere"
+            )
+    return output
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
@@ -119,11 +67,12 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         raise FileNotFoundError(
             f"cannot find the run's config at {run_config}; pass run_config=<path to the run's config.yaml>"
         )
-    run_cfg = OmegaConf.load(run_config)
+    output = Path(cfg.output) if cfg.get("output") else default_output(ckpt)
+    trust = bool(cfg.get("trust_config"))
+    run_cfg = load_config(run_config, key="run_config", trust=trust)
     if cfg.get("data"):
         run_cfg.data = OmegaConf.merge(run_cfg.data, cfg.data)
-    if not cfg.get("trust_config"):
-        check_targets(run_cfg, run_config)
+        check_config(run_cfg, run_config, trust=trust)
     state = load_checkpoint(ckpt, key="ckpt_path", advice="pass a checkpoint a run wrote (checkpoints/best.ckpt)")
     silence_advertisements()
     datamodule = build_datamodule(run_cfg)
@@ -139,7 +88,6 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     )
     trainer.test(model, datamodule=datamodule, verbose=False)
     result = {"checkpoint": str(ckpt), "data": str(run_cfg.data.name), "results": model.test_results}
-    output = Path(cfg.output) if cfg.get("output") else ckpt.resolve().parent.parent / "eval.json"
     atomic_write_json(output, result)
     for key, value in model.test_results.items():
         log.info("%s: %.2f%%", key, 100 * value)

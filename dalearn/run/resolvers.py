@@ -5,6 +5,15 @@
 - ``${run_hash:}`` → 8 hex digits identifying what a run computes. Run directories are
   named with it, so the same command always lands in the same directory: a finished run is
   recognised and a killed one can be resumed.
+- ``${path_part:${data.name},data.name}`` → the value, refused (before Hydra creates the run
+  directory) when it would lead out of the folder it is a part of: a separator, ``..``, an
+  absolute path (:func:`dalearn.io.ownership.path_part`).
+- ``${domain_task:${.source},${.target}}`` → the task name of ``data=custom``, made from the two
+  domain nodes themselves (:func:`domain_task`), so that runs on different image sets are never
+  counted as one task by ``dalearn-collect`` and ``dalearn-select``.
+
+Each of them computes from the configuration only; they are the dalearn resolvers a config from
+someone else may use (:mod:`dalearn.io.trusted.allowlist`).
 
 What the hash covers: **every key of the composed config except** :data:`EXCLUDED_KEYS` —
 so a key added later is part of a run's identity by default. The exclusions change where a
@@ -28,10 +37,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
+
+from dalearn.io.ownership import path_part
 
 EXCLUDED_KEYS = (
     "hydra",
@@ -112,12 +124,45 @@ def _run_hash_resolver(*, _root_: DictConfig) -> str:
     return run_hash(_root_)
 
 
+#: keys of a domain node (conf/data/source/*.yaml, conf/data/target/*.yaml) that name files.
+PATH_KEYS = ("path", "root", "val", "test", "classes")
+
+
+def domain_label(node: Any) -> str:
+    """``<name>#<6 hex>`` for one domain node of ``data=custom``: a readable name (the folder or
+    list file's name, ``office31:A``, ``digits:drift``) and a digest of every setting of the
+    node, with its paths made absolute — two image sets are one domain only when they are read
+    from the same files in the same way."""
+    plain = OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else dict(node or {})
+    for key in PATH_KEYS:
+        value = plain.get(key)
+        if isinstance(value, str) and value:
+            plain[key] = os.path.abspath(os.path.expanduser(value))
+    if plain.get("domain"):
+        name = str(plain["domain"])
+    elif plain.get("dataset"):
+        name = f"{plain['dataset']}:{plain.get('variant', '')}"
+    elif plain.get("path"):
+        name = os.path.basename(os.path.normpath(str(plain["path"])))
+    else:
+        name = str(plain.get("_target_", "domain")).rsplit(".", 1)[-1]
+    digest = hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()[:6]
+    return f"{name}#{digest}"
+
+
+def domain_task(source: Any, target: Any) -> str:
+    """``<source label>→<target label>`` (:func:`domain_label`): the task key of ``data=custom``."""
+    return f"{domain_label(source)}→{domain_label(target)}"
+
+
 def register_resolvers() -> None:
     """Register dalearn's resolvers (idempotent)."""
     resolvers: dict[str, Any] = {
         "source_domain": lambda task: split_task(task)[0],
         "target_domain": lambda task: split_task(task)[1],
         "run_hash": _run_hash_resolver,
+        "path_part": path_part,
+        "domain_task": domain_task,
     }
     for name, resolver in resolvers.items():
         if not OmegaConf.has_resolver(name):

@@ -1,7 +1,9 @@
 """One training run as a plain function of its composed config (:func:`train`).
 
 The run directory is named by a hash of what the run computes; a finished run is not
-trained again, a killed one is resumed on request or started over.
+trained again, a killed one is resumed on request or started over. dalearn writes into the
+folder, and clears it, only when it is this run's directory (:meth:`RunDirectory.claim`,
+checked before any work); clearing removes only the files dalearn writes.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
 from dalearn.io import atomic_write_text, remove_stale_temporaries
-from dalearn.run.checkpoint_io import load_checkpoint
+from dalearn.io.ownership import path_part
+from dalearn.io.trusted.checkpoints import load_checkpoint
 from dalearn.run.factory import build_datamodule, build_model, build_trainer, set_cpu_threads
 from dalearn.run.lock import RunLock
 from dalearn.run.logs import log, setup_logging
-from dalearn.run.rundir import RunDirectory
+from dalearn.run.resolvers import run_hash
+from dalearn.run.rundir import CHECKPOINT_NAMES, RunDirectory
 from dalearn.run.selection import check_objective, check_validators, has_source_holdout
 
 
@@ -51,6 +55,28 @@ def check_epochs(cfg: DictConfig) -> None:
         raise ValueError("trainer.max_epochs=0 trains nothing: give a positive number of epochs")
 
 
+def check_path_parts(cfg: DictConfig) -> None:
+    """Refuse names that become folder names of the run's path (``data.name``, ``method.name``)
+    when they would lead out of it (a separator, ``..``, an absolute path). Hydra's run
+    directory checks them too (``${path_part:…}`` in conf/paths); this covers ``train(cfg)``
+    called from Python."""
+    for key in ("data.name", "method.name"):
+        value = OmegaConf.select(cfg, key, default=None)
+        if value is not None:
+            path_part(value, key)
+
+
+def checkpoint_names(cfg: DictConfig) -> list[str]:
+    """The checkpoint files the run's callbacks write (``<filename>.ckpt`` of each callback with
+    a ``filename``), and dalearn's own names: what clearing an earlier attempt may delete."""
+    names = list(CHECKPOINT_NAMES)
+    for callback in (cfg.get("callbacks") or {}).values():
+        filename = callback.get("filename") if OmegaConf.is_config(callback) else None
+        if filename and f"{filename}.ckpt" not in names:
+            names.append(f"{filename}.ckpt")
+    return names
+
+
 def checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[dict[str, Any]]:
     """The checkpoint ``fit`` starts from: ``ckpt_path``, the run's ``last.ckpt`` with
     ``resume=true``, or none (an earlier unfinished attempt is cleared).
@@ -82,7 +108,7 @@ def checkpoint_to_resume(cfg: DictConfig, run: RunDirectory) -> Optional[dict[st
     if found is not None:
         if _is_rank_zero():
             log.info("an unfinished earlier attempt left %s; starting over (pass resume=true to continue it)", found)
-            run.clear_results()
+            run.clear_results(checkpoint_names(cfg))
     return None
 
 
@@ -105,16 +131,20 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     Returns ``(metrics, objects)``: the ``metrics.json`` content and the ``trainer``,
     ``model`` and ``datamodule`` (empty when the run had already finished).
 
-    The run directory is locked for the whole call (:class:`dalearn.run.lock.RunLock`): a
-    second process on the same configuration is refused with the holder's pid and host,
-    and nothing is deleted while another process owns the directory. Only rank 0 locks.
+    The run directory is claimed first (:meth:`RunDirectory.claim`: a folder that is not this
+    run's directory is refused before any work) and locked for the whole call
+    (:class:`dalearn.run.lock.RunLock`): a second process on the same configuration is refused
+    with the holder's pid and host, and nothing is deleted while another process owns the
+    directory. Only rank 0 claims and locks.
     """
     setup_logging()
     check_epochs(cfg)
     check_selection(cfg)
+    check_path_parts(cfg)
     run = RunDirectory(cfg.paths.run_dir)
     if not _is_rank_zero():
         return _train(cfg, run)
+    run.claim(run_hash(cfg))
     with RunLock(run.path):
         removed = remove_stale_temporaries(run.checkpoints)
         if removed:
@@ -129,7 +159,7 @@ def _train(cfg: DictConfig, run: RunDirectory) -> tuple[dict[str, Any], dict[str
         log_summary(metrics, run)
         return metrics, {}
     if cfg.get("overwrite") and _is_rank_zero():
-        run.clear_results()
+        run.clear_results(checkpoint_names(cfg))
     resume = checkpoint_to_resume(cfg, run)
     set_cpu_threads(cfg)
     L.seed_everything(cfg.seed, workers=True, verbose=False)

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from omegaconf import OmegaConf
-
+from dalearn.io.trusted.configs import yaml_data
 from dalearn.run.config import CONFIG_DIR
 
 GRID_FILE = "multirun.yaml"
@@ -52,14 +51,10 @@ def _axes(overrides: list[str]) -> dict[str, list[str]]:
     return axes
 
 
-def _plain(node: object) -> object:
-    return OmegaConf.to_container(node, resolve=False) if OmegaConf.is_config(node) else node
-
-
 def _yaml(path: Path) -> Optional[dict]:
     if not path.is_file():
         return None
-    loaded = OmegaConf.to_container(OmegaConf.load(path), resolve=False)
+    loaded = yaml_data(path)
     return loaded if isinstance(loaded, dict) else None
 
 
@@ -86,10 +81,15 @@ def method_of_experiment(experiment: str) -> Optional[str]:
 
 
 def read_grid(sweep_file: Path) -> Grid:
-    """The grid of one ``multirun.yaml``; raises ValueError if its overrides cannot be parsed."""
-    config = OmegaConf.load(sweep_file)
-    params = _plain(OmegaConf.select(config, "hydra.sweeper.params", default=None)) or {}
-    task_overrides = _plain(OmegaConf.select(config, "hydra.overrides.task", default=None)) or []
+    """The grid of one ``multirun.yaml``; raises ValueError if its overrides cannot be parsed.
+    The file is read as plain data (:func:`dalearn.io.trusted.configs.yaml_data`): nothing in
+    it is resolved or built."""
+    config = yaml_data(sweep_file, key="the sweep file")
+    if not isinstance(config, dict):
+        raise ValueError(f"{sweep_file} is not a mapping")
+    hydra = config.get("hydra") if isinstance(config.get("hydra"), dict) else {}
+    params = (hydra.get("sweeper") or {}).get("params") or {}
+    task_overrides = (hydra.get("overrides") or {}).get("task") or []
     axes = _axes([f"{key}={value}" for key, value in params.items()] + [str(o) for o in task_overrides])
     seeds = axes.get("seed")
     if seeds is None and isinstance(config.get("seed"), int):

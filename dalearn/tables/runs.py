@@ -19,6 +19,7 @@ from typing import Any, Optional
 from omegaconf import DictConfig, OmegaConf
 
 from dalearn.io import progress
+from dalearn.io.trusted.configs import load_config
 from dalearn.run.resolvers import HASHED_KEYS
 from dalearn.run.rundir import RunDirectory
 from dalearn.tables.errors import CollectError
@@ -129,9 +130,9 @@ def read_run(path: Path) -> Run:
     run_dir = RunDirectory(path)
     config_file = run_dir.config if run_dir.config.is_file() else path / ".hydra" / "config.yaml"
     try:
-        cfg = OmegaConf.load(config_file)
-    except Exception as error:
-        raise CollectError(f"{config_file}: not a readable YAML configuration ({error})") from error
+        cfg = load_config(config_file, key="the run's config", build=False)
+    except (ValueError, PermissionError) as error:
+        raise CollectError(f"{config_file}: not a readable dalearn run configuration ({error})") from error
     for key in ("data.name", "method.name", "seed"):
         if OmegaConf.select(cfg, key, default=None) is None:
             raise CollectError(

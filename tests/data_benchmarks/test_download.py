@@ -208,7 +208,7 @@ def test_archive_placed_by_hand_is_extracted_without_network(office31_archives, 
     )
     assert added == ["image_list"]
     assert (tmp_path / "image_list" / "webcam.txt").is_file()
-    assert not (tmp_path / "image_list.zip").exists()
+    assert (tmp_path / "image_list.zip").is_file(), "an archive dalearn did not download is not deleted"
 
 
 def test_archive_without_the_expected_folder_is_refused(office31_archives, tmp_path):

@@ -27,6 +27,7 @@ def test_output_files_schemas_and_rows(tree: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert result.num_samples == 7 and result.num_drifted == 7 and result.first_sample_id == 0
     assert sorted(p.name for p in out.iterdir()) == [
+        ".dalearn-owner.json",
         "drift.parquet",
         "input_mapping.parquet",
         "metadata.json",

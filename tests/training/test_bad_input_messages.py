@@ -15,7 +15,9 @@ import torch
 from omegaconf import OmegaConf
 from PIL import Image
 
+from dalearn.io.ownership import write_marker
 from dalearn.run.checkpoint_io import CheckpointError
+from dalearn.run.resolvers import run_hash
 from dalearn.run.training import train
 
 
@@ -78,6 +80,7 @@ def test_a_text_file_given_to_eval_names_the_file(train_cfg, tmp_path):
 
 def test_a_truncated_last_checkpoint_with_resume_says_what_to_do(train_cfg, tmp_path):
     cfg = train_cfg(["resume=true"], name="truncated")
+    write_marker(cfg.paths.run_dir, "run", run_hash=run_hash(cfg))  # the run directory of a killed run
     checkpoints = Path(cfg.paths.run_dir) / "checkpoints"
     checkpoints.mkdir(parents=True)
     buffer = io.BytesIO()

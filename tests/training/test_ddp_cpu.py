@@ -60,6 +60,7 @@ def test_ddp_cpu_run_matches_single_process_evaluation(train_cfg, tmp_path):
                 "data": {},
                 "trainer": {"accelerator": "cpu", "devices": 1},
                 "output": str(run_dir / "eval.json"),
+                "trust_config": True,  # the run's config names this test's own callback (ShardProbe)
             }
         )
     )["results"]

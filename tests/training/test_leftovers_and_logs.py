@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from dalearn.io.ownership import write_marker
+from dalearn.run.resolvers import run_hash
 from dalearn.run.training import train
 
 
@@ -34,6 +36,7 @@ def killed_while_writing(code: str, cwd: Path) -> Path:
 
 def test_a_checkpoint_temporary_left_by_sigkill_is_removed_by_the_next_run(train_cfg, tmp_path):
     cfg = train_cfg(name="killed")
+    write_marker(cfg.paths.run_dir, "run", run_hash=run_hash(cfg))  # the killed run had made its directory
     checkpoints = Path(cfg.paths.run_dir) / "checkpoints"
     left = killed_while_writing(
         f"""

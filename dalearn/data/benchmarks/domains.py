@@ -67,7 +67,16 @@ def check_domain_files(spec: BenchmarkSpec, root: str | Path, domain: Domain, sp
     list_file = Path(root) / domain.lists[split]
     if not list_file.is_file():
         raise _not_ready(spec, root, domain, f"the list {list_file} is missing")
-    missing = missing_images([path for path, _ in read_image_list(list_file, root)])
+    samples = read_image_list(list_file, root)
+    if not samples:
+        raise _not_ready(
+            spec,
+            root,
+            domain,
+            f"the list {list_file} names no images (it is empty); replace it with the published list "
+            f"(delete it and fetch it again with the command below)",
+        )
+    missing = missing_images([path for path, _ in samples])
     if missing:
         shown = "\n".join(f"  {path}" for path in missing[:3])
         raise _not_ready(spec, root, domain, f"{len(missing)} images named in {list_file} are missing, e.g.\n{shown}")

@@ -18,7 +18,10 @@ The holder of the lock
 
 A cache whose header holds another key (the list, an image or a setting changed) is rebuilt,
 with a log line saying so; so is one cut short after it was published. A file that is not a
-dalearn cache is never overwritten (:class:`ForeignCacheError`).
+dalearn cache is never overwritten (:class:`ForeignCacheError`), and dalearn builds only in a
+cache folder it made (:func:`dalearn.io.ownership.claim`: a new or empty folder, one with its
+``.dalearn-owner.json`` marker, or one holding nothing but cache files of an earlier version);
+a ``data.cache`` folder with other files in it is refused before any work.
 
 ``flock`` works between the processes of one machine and on most network file systems (NFSv4);
 on a file system without it, build the caches first with ``dalearn-data cache``.
@@ -54,6 +57,8 @@ from dalearn.data.cache.store import (
 )
 from dalearn.data.image_list import load_image
 from dalearn.io import atomic_path, progress, remove_stale_temporaries
+from dalearn.io.atomic import TEMP_SUFFIX
+from dalearn.io.ownership import claim
 
 log = logging.getLogger("dalearn")
 
@@ -106,6 +111,26 @@ def cache_path(cache_dir: str | Path, root: str | Path, list_file: str | Path, s
     readable = relative.replace(os.sep, "__").replace(" ", "_")
     tag = hashlib.sha1(absolute.encode("utf-8")).hexdigest()[:8]
     return Path(cache_dir) / f"{readable}.{tag}.{settings.slug()}{SUFFIX}"
+
+
+def _only_cache_files(folder: Path) -> bool:
+    """A cache folder of an earlier dalearn (no marker): caches, their locks and temporaries only."""
+    names = [entry.name for entry in folder.iterdir()]
+    return bool(names) and all(
+        name.endswith((SUFFIX, f"{SUFFIX}.lock"))
+        or (name.startswith(".") and name.endswith(TEMP_SUFFIX) and f"{SUFFIX}." in name)
+        for name in names
+    )
+
+
+def claim_cache_dir(cache_dir: str | Path) -> Path:
+    """The cache folder, checked (and created and marked) before a cache is built in it."""
+    return claim(
+        cache_dir,
+        "cache",
+        "point data.cache (dalearn-data cache --cache-dir) at a new or empty folder, e.g. <data root>/.dalearn-cache",
+        legacy=_only_cache_files,
+    )
 
 
 def load_square(path: str, settings: DecodeSettings) -> np.ndarray:
@@ -238,7 +263,7 @@ def open_or_build(
     header = _valid(path, key)
     if header is not None:
         return CacheEntry(path, header, built=False, seconds=time.perf_counter() - start)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    claim_cache_dir(path.parent)
     with _exclusive(path.with_name(path.name + ".lock")):
         header = _valid(path, key)
         if header is not None:
