@@ -16,7 +16,8 @@ A row's keys are the short columns of :data:`COLUMNS` (``lr`` → ``optim.lr``, 
 ``<section>.<key>`` for anything else (``optim.momentum: 0.0``), a group option that differs
 from the table's (``backbone: resnet50``), and the texts ``source`` (replacing the table's;
 ``{method}`` is filled in) and ``note`` (why the row is as it is). Every key must exist in the
-config it lands in, so a misspelt key is an error, not a new key.
+config it lands in, so a misspelt key is an error, not a new key; ``method:`` may nest, for
+the method's network (``method: {classifier: {bottleneck_dim: 1024}}``).
 """
 
 from __future__ import annotations
@@ -108,6 +109,10 @@ def _check_value(name: str, value: Any, where: str) -> None:
         raise RecipeTableError(f"{where}: {name} must be a number, got {value!r}")
     if name in INTEGERS and (isinstance(value, bool) or not isinstance(value, int)):
         raise RecipeTableError(f"{where}: {name} must be a whole number, got {value!r}")
+    if isinstance(value, dict) and name.startswith("method."):
+        for key, inner in value.items():
+            _check_value(f"{name}.{key}", inner, where)
+        return
     scalars = (bool, int, float, str, type(None))
     if not isinstance(value, scalars) and not (isinstance(value, list) and all(isinstance(v, scalars) for v in value)):
         raise RecipeTableError(f"{where}: {name} must be a number, text, true/false or a list of them, got {value!r}")
@@ -158,13 +163,23 @@ def _validate_keys(recipe: Recipe, conf_dir: Path, where: str) -> None:
             )
     for section, values in recipe.settings.items():
         option = chosen[section]
-        known = config_keys.option_keys(conf_dir, section, option)
-        for key in values:
-            if key not in known:
-                raise RecipeTableError(
-                    f"{where}: {section}.{key} is not a key of {shown(conf_dir / section)}/{option}.yaml "
-                    f"(misspelt?); its keys: {sorted(known)}"
-                )
+        _check_keys(
+            values, config_keys.option_tree(conf_dir, section, option), section, conf_dir / section / option, where
+        )
+
+
+def _check_keys(values: dict, known: dict, prefix: str, config: Path, where: str) -> None:
+    """Every key of ``values`` is one of ``known`` (nested mappings, such as the method's
+    ``classifier``, checked key by key)."""
+    for key, value in values.items():
+        if key not in known:
+            raise RecipeTableError(
+                f"{where}: {prefix}.{key} is not a key of {shown(config)}.yaml (misspelt?); its keys: {sorted(known)}"
+            )
+        if isinstance(value, dict):
+            if not isinstance(known[key], dict):
+                raise RecipeTableError(f"{where}: {prefix}.{key} is a value in {shown(config)}.yaml, not a mapping")
+            _check_keys(value, known[key], f"{prefix}.{key}", config, where)
 
 
 def load_table(path: Path, conf_dir: Path = CONF_DIR) -> RecipeTable:

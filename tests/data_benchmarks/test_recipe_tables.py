@@ -66,7 +66,7 @@ def test_generated_file_says_where_it_comes_from_and_sets_exactly_the_row():
     ]
     assert body == {
         "optim": {"lr": 0.004, "lr_gamma": 0.0002, "weight_decay": 0.0005},
-        "method": {"bottleneck_dim": 1024, "width": 1024},
+        "method": {"classifier": {"bottleneck_dim": 1024, "width": 1024}},
         "trainer": {"max_epochs": 30},
         "data": {"iters_per_epoch": 1000, "batch_size": 36},
     }

@@ -123,15 +123,15 @@ def test_method_specific_recipe_values():
         return recipe(name).method
 
     assert [method(f"{d}/mcd").trade_off for d in SCHEDULE] == [10.0, 30.0, 1.0, 120.0]
-    assert [(method(f"{d}/mdd").bottleneck_dim, method(f"{d}/mdd").width) for d in SCHEDULE] == [
+    assert [(method(f"{d}/mdd").classifier.bottleneck_dim, method(f"{d}/mdd").classifier.width) for d in SCHEDULE] == [
         (1024, 1024),
         (2048, 2048),
         (1024, 1024),
         (2048, 2048),
     ]
     cdan = method("domainnet/cdan")
-    assert (cdan.randomized, cdan.randomized_dim, cdan.bottleneck_dim) == (True, 51200, 1024)
-    assert [method(f"{d}/dann").bottleneck_dim for d in SCHEDULE] == [256, 256, 256, 1024]
+    assert (cdan.randomized, cdan.randomized_dim, cdan.classifier.bottleneck_dim) == (True, 51200, 1024)
+    assert [method(f"{d}/dann").classifier.bottleneck_dim for d in SCHEDULE] == [256, 256, 256, 1024]
     assert recipe("office31/mcd").optim.backbone_lr_mult == 1.0
 
 
