@@ -5,8 +5,8 @@ the tables are generated, and checked in: the experiment configs
 ``conf/experiment/<benchmark>/<method>.yaml``, the sweep configs
 ``conf/benchmark/<benchmark>.yaml`` and the result tables' ``dalearn/tables/reference.json``.
 
-    python -m dalearn.recipes --write    # regenerate every generated file from the tables
-    python -m dalearn.recipes --check    # exit 1 naming every stale, missing or orphan file
+    dalearn-recipes --write    # regenerate every generated file from the tables
+    dalearn-recipes --check    # exit 1 naming every stale, missing or orphan file
 
 Adding a method to a benchmark is one row of its table: it is then in the next
 ``benchmark=<benchmark>`` sweep and result table. This package reads YAML and writes text only

@@ -9,7 +9,7 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TABLE_DIR = Path(__file__).resolve().parent
 CONF_DIR = PACKAGE_DIR / "conf"
 REFERENCE_FILE = PACKAGE_DIR / "tables" / "reference.json"
-WRITE_COMMAND = "python -m dalearn.recipes --write"
+WRITE_COMMAND = "dalearn-recipes --write"
 
 
 def shown(path: Path) -> str:

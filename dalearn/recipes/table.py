@@ -16,6 +16,7 @@ YAML mapping::
     datasets: {office31: {title: …, metric: …, tasks: […], domains: {…}}}   # (dalearn.recipes.benchmark)
     sweep: {axes: {data.task: […], seed: [0, 1, 2]}}    # the sweep: every row × the axes
     every_row: {batch_size: 32}                         # columns every row has unless it sets them
+    every_method: false                                 # true: every conf/method/*.yaml is a row
     methods:                                            # one row per method, in the sweep's order
       dann: {label: DANN, paper: 82.2, lr: 0.01, lr_gamma: 0.001, weight_decay: 0.001, epochs: 20, iters: 1000}
 
@@ -66,6 +67,7 @@ TABLE_KEYS = (
     "datasets",
     "sweep",
     "every_row",
+    "every_method",
     "methods",
 )
 #: the place of a table without ``order`` among the benchmarks (after every numbered one)
@@ -220,8 +222,11 @@ def load_table(path: Path, conf_dir: Path = CONF_DIR) -> RecipeTable:
     if set(groups) - set(GROUPS):
         raise RecipeTableError(f"{shown(path)}: groups may set {list(GROUPS)}, not {sorted(set(groups) - set(GROUPS))}")
     every_row = mapping(data.get("every_row"), f"{shown(path)}: every_row")
+    rows = dict(mapping(data["methods"], f"{shown(path)}: methods"))
+    if data.get("every_method"):  # the registry: every method config, the listed rows first
+        rows.update({name: {} for name in config_keys.options(Path(conf_dir), "method") if name not in rows})
     recipes = []
-    for method, row in mapping(data["methods"], f"{shown(path)}: methods").items():
+    for method, row in rows.items():
         where = f"{shown(path)}, row {method}"
         own = mapping(row, where)
         row = {**every_row, **own}

@@ -20,16 +20,18 @@ arguments the config gives them.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Iterator
 
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.io import atomic_write_json
+from dalearn.io import atomic_write_json, setup_logging
 from dalearn.run.checkpoint_io import load_checkpoint
 from dalearn.run.factory import build_datamodule, build_model, silence_advertisements
-from dalearn.run.logs import log, setup_logging
+
+log = logging.getLogger("dalearn")
 
 
 def run_config_path(run_dir: Path) -> Path:
@@ -43,11 +45,8 @@ TRUSTED_NAMESPACES = ("dalearn.", "torch.", "torchvision.", "timm.", "torchmetri
 REFUSED_TARGETS = (
     "dalearn.io",
     "dalearn.run",
-    "dalearn.train",
-    "dalearn.eval",
-    "dalearn.collect",
+    "dalearn.cli",
     "dalearn.drift.output",
-    "dalearn.drift.cli",
     "torch.hub",
     "torch.load",
     "torch.save",

@@ -14,12 +14,12 @@ import pytest
 import yaml
 from hydra import compose, initialize_config_dir
 
+from dalearn.cli.recipes import main
 from dalearn.recipes import RecipeTableError, load_table, load_tables, render_experiment, render_reference
-from dalearn.recipes.cli import main
 from dalearn.recipes.paths import CONF_DIR, TABLE_DIR
 
 BENCHMARKS = ["office31", "office_home", "visda", "domainnet", "offline"]  # by each table's order
-WRITE = "python -m dalearn.recipes --write"
+WRITE = "dalearn-recipes --write"
 
 
 @pytest.fixture
@@ -129,14 +129,12 @@ def test_adding_a_method_is_one_row_and_it_is_in_the_next_sweep_and_table(tree, 
     before = {p: p.read_text(encoding="utf-8") for p in (conf / "experiment").rglob("*.yaml")}
     capsys.readouterr()
     code, out, _ = run(capsys, "--write", *where(conf, tables))
-    assert code == 0 and "3 changed" in out
-    assert [line.split()[1] for line in out.splitlines()[:3]] == [
-        str(conf / "experiment" / "office31" / "toy.yaml"),
-        str(conf / "benchmark" / "office31.yaml"),
-        str(conf.parent / "reference.json"),
-    ]
+    written = {line.split()[1] for line in out.splitlines() if line.startswith("wrote ")}
+    office31 = {conf / "experiment" / "office31" / "toy.yaml", conf / "benchmark" / "office31.yaml"}
+    offline = {conf / "experiment" / "offline" / "toy.yaml", conf / "benchmark" / "offline.yaml"}  # every_method
+    assert code == 0 and written == {str(p) for p in office31 | offline | {conf.parent / "reference.json"}}
     after = {p: p.read_text(encoding="utf-8") for p in (conf / "experiment").rglob("*.yaml")}
-    assert set(after) - set(before) == {conf / "experiment" / "office31" / "toy.yaml"}
+    assert set(after) - set(before) == {p for p in office31 | offline if "experiment" in p.parts}
     assert all(after[p] == text for p, text in before.items())
     with initialize_config_dir(str(conf), version_base="1.3"):
         cfg = compose("train", overrides=["experiment=office31/toy"])
@@ -148,6 +146,22 @@ def test_adding_a_method_is_one_row_and_it_is_in_the_next_sweep_and_table(tree, 
     reference = json.loads((conf.parent / "reference.json").read_text(encoding="utf-8"))
     assert reference["methods"][-1] == ["toy", "Toy"]
     assert reference["datasets"]["office31"]["paper"]["numbers"]["toy"] == 50.5
+
+
+def test_a_new_method_config_is_a_row_of_the_offline_sweep(tree, capsys):
+    """The offline table takes every method config (every_method): a new method needs no row."""
+    conf, tables = tree
+    (conf / "method" / "toy.yaml").write_text(
+        (conf / "method" / "dann.yaml").read_text(encoding="utf-8").replace("name: dann", "name: toy"), encoding="utf-8"
+    )
+    capsys.readouterr()
+    code, out, _ = run(capsys, "--write", *where(conf, tables))
+    assert code == 0 and f"wrote {conf / 'experiment' / 'offline' / 'toy.yaml'}" in out
+    assert f"wrote {conf / 'benchmark' / 'offline.yaml'}" in out and "office31" not in out
+    with initialize_config_dir(str(conf), version_base="1.3"):
+        sweep = compose("train", overrides=["benchmark=offline"], return_hydra_config=True).hydra.sweeper.params
+        cfg = compose("train", overrides=["experiment=offline/toy"])
+    assert "offline/toy" in sweep.experiment.split(",") and cfg.method.name == "toy"
 
 
 def test_a_label_given_twice_must_agree(tree):
@@ -200,6 +214,6 @@ def test_the_generator_imports_neither_hydra_nor_torch():
     import subprocess
     import sys
 
-    code = "import sys, dalearn.recipes.cli; print(sorted({'torch', 'hydra', 'lightning', 'omegaconf'} & set(sys.modules)))"
+    code = "import sys, dalearn.cli.recipes; print(sorted({'torch', 'hydra', 'lightning', 'omegaconf'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

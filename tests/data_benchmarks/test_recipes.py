@@ -151,7 +151,7 @@ def test_benchmark_sweep_launches_its_runs(tmp_path):
         [
             sys.executable,
             "-m",
-            "dalearn.train",
+            "dalearn.cli.train",
             "benchmark=office31",
             "seed=0",
             "data.task=D2A",

@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-MODULES = {"dalearn-train": "dalearn.train", "dalearn-drift": "dalearn.drift.cli", "dalearn-analyze": "dalearn.analyze"}
+MODULES = {
+    "dalearn-train": "dalearn.cli.train",
+    "dalearn-drift": "dalearn.cli.drift",
+    "dalearn-analyze": "dalearn.cli.analyze",
+}
 
 
 def section(heading: str) -> str:

@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from dalearn.io import configure_console_logging
+from dalearn.io import setup_logging
 
 
 def parser() -> argparse.ArgumentParser:
@@ -31,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
-    configure_console_logging()
+    setup_logging()
     from dalearn.analysis import analyze
 
     try:

@@ -18,7 +18,7 @@ from typing import Optional, Sequence
 from dalearn.data.benchmarks import BENCHMARKS, get_benchmark
 from dalearn.data.download import DownloadError, download_dataset
 from dalearn.data.verify import format_report, verify_dataset
-from dalearn.io import configure_console_logging
+from dalearn.io import setup_logging
 
 
 def _checksum(text: str) -> tuple[str, str]:
@@ -186,7 +186,7 @@ def _info(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    configure_console_logging()
+    setup_logging()
     try:
         return {"download": _download, "verify": _verify, "cache": _cache, "info": _info}[args.command](args)
     except ValueError as error:

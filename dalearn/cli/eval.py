@@ -11,8 +11,6 @@ from omegaconf import DictConfig
 from dalearn.run.config import CONFIG_DIR, quiet_known_warnings
 from dalearn.run.evaluation import evaluate
 
-__all__ = ["evaluate", "main"]
-
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="eval")
 def main(cfg: DictConfig) -> None:

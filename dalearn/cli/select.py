@@ -25,20 +25,19 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import logging
 import shlex
 import sys
 import time
 from pathlib import Path
 from typing import Optional
 
-from dalearn.io import atomic_write_text
+from dalearn.io import atomic_write_text, setup_logging
 from dalearn.tables.errors import CollectError
 from dalearn.tables.select_report import choice_markdown, summary_markdown
 from dalearn.tables.sweep_selection import ALL, rank_sweep, report_section, write_selection
 
-
-def _say(message: str) -> None:
-    print(f"[dalearn-select] {message}", flush=True)
+log = logging.getLogger("dalearn")
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
@@ -65,6 +64,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
+    setup_logging()
     sweep_dir = args.sweep_dir.resolve()
     rules = [rule.strip() for value in (args.by or [ALL]) for rule in value.split(",") if rule.strip()]
     try:
@@ -85,11 +85,15 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(choice_markdown(choices, result.by_task, result.root))
         print(summary_markdown(result.choices, result.root))
     checkpoints = sum(len(c) for c in result.by_task.values())
-    _say(
-        f"{len(result.runs)} run directories, {checkpoints} checkpoints, {len(result.by_task)} tasks ranked "
-        f"by {', '.join(result.choices)} in {answered_in:.1f} s"
+    log.info(
+        "%d run directories, %d checkpoints, %d tasks ranked by %s in %.1f s",
+        len(result.runs),
+        checkpoints,
+        len(result.by_task),
+        ", ".join(result.choices),
+        answered_in,
     )
-    _say(f"{len(written)} files written to {out}")
+    log.info("%d files written to %s", len(written), out)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``python -m dalearn.recipes --check | --write``: check the files generated from the recipe
+"""``dalearn-recipes --check | --write``: check the files generated from the recipe
 tables — experiment configs, sweep configs, the result tables' reference — (exit 1 naming each
 stale, missing or orphan file and the command that regenerates it), or regenerate them."""
 
@@ -15,7 +15,7 @@ from dalearn.recipes.table import RecipeTableError, load_tables
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m dalearn.recipes", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="dalearn-recipes", description=__doc__.split("\n\n")[0])
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="exit 1 if a generated config is stale, missing or orphan")
     mode.add_argument("--write", action="store_true", help="regenerate the experiment configs from the tables")

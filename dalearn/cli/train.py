@@ -1,4 +1,4 @@
-"""``dalearn-train`` / ``python -m dalearn.train``: compose ``conf/train.yaml`` with the
+"""``dalearn-train`` / ``python -m dalearn.cli.train``: compose ``conf/train.yaml`` with the
 command-line overrides and train (:func:`dalearn.run.training.train`). Returns the selected
 target accuracy, the number a Hydra sweeper optimises."""
 
@@ -10,10 +10,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from dalearn.run.config import CONFIG_DIR, quiet_known_warnings
-from dalearn.run.factory import build_model, build_trainer
 from dalearn.run.training import train
-
-__all__ = ["build_model", "build_trainer", "main", "train"]
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train")
