@@ -41,7 +41,7 @@ def expected_files(
             path = conf_dir / "experiment" / recipe.benchmark / f"{recipe.method}.yaml"
             files[path] = (f"row {recipe.method} of {shown(table.path)}", render_experiment(table, recipe))
         files[conf_dir / "benchmark" / f"{table.benchmark}.yaml"] = (shown(table.path), render_benchmark(table))
-    files[Path(reference_file)] = ("the recipe tables", render_reference(tables))
+    files[Path(reference_file)] = ("dalearn/recipes/*.yaml", render_reference(tables))
     return files
 
 
