@@ -13,7 +13,7 @@ Bare path: a deep copy of the same initial model, the optimizer and scheduler fr
 ``configure_optimizers()``, and the same DataModule's ``train_dataloader()`` loaders (same
 samplers and seeds, so the same batches, and fetching costs the same on both paths), zipped;
 per iteration the method's ``compute_losses`` + ``backward`` + ``step`` + ``scheduler.step`` +
-``zero_grad`` — for MCD the A, B and ``num_k`` × C steps of its ``training_step`` on its two
+``zero_grad`` — for MCD the A, B and ``num_k`` × C steps of its ``training_iteration`` on its two
 optimizers. Its ``self.log`` is a no-op. Both paths create their loader iterators, then seed
 as :class:`dalearn.run.callbacks.EpochSeeder` does (Lightning's order), so their dropout draws
 match and they compute bit-identical weights; the report checks it.
@@ -156,7 +156,7 @@ def automatic_step(model, optimizers: list, schedulers: list, batch: dict) -> No
 
 
 def mcd_step(model, optimizers: list, schedulers: list, batch: dict) -> None:
-    """MCD's iteration as :meth:`dalearn.methods.MCD.training_step` does it, without Lightning
+    """MCD's iteration as :meth:`dalearn.methods.MCD.training_iteration` does it, without Lightning
     (the same ``_terms`` and the same zero-grad / backward / step order)."""
     x_s, y_s = batch["source"]
     x = torch.cat([x_s, batch["target"]])

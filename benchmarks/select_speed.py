@@ -1,7 +1,7 @@
 """How long ``dalearn-select`` takes to answer over a 200-run sweep (target: under 30 s on 2
 cores): a sweep folder of 200 finished fake runs — 3 offline tasks × methods × a trade-off and
 learning-rate grid × seeds, 10 evaluated epochs each with the default validators' scores — is
-written to a temporary folder, then ``python -m dalearn.select SWEEP`` (every rule, tables and
+written to a temporary folder, then ``python -m dalearn.cli.select SWEEP`` (every rule, tables and
 plots) runs as its own process and is timed from start to exit, imports included.
 
     python benchmarks/select_speed.py            # exits 1 if it took 30 s or more
@@ -76,7 +76,7 @@ def main() -> int:
         write_sweep(sweep, args.runs)
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "dalearn.select", str(sweep), "--quiet"], capture_output=True, text=True
+            [sys.executable, "-m", "dalearn.cli.select", str(sweep), "--quiet"], capture_output=True, text=True
         )
         seconds = time.perf_counter() - started
     print(done.stdout + done.stderr)

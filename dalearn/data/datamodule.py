@@ -20,20 +20,19 @@ loaders deliver the cached uint8 squares and the augmentation runs batched on th
 :meth:`DomainAdaptationDataModule.on_after_batch_transfer` (Lightning calls it after moving a
 batch to the device): the CPU workers only copy pixels out of the memory map.
 
-The method being fitted may ask for more, or less, through two attributes of its
-LightningModule, read when the training loaders are built: ``uses_source = False`` (a
-source-free method such as SHOT's adaptation stage: no source stream and no ``source_val``,
-so no source image is ever loaded) and ``target_views`` (``"strong"``: a strongly augmented
-copy of each target image, the strong augmentation (``strong_augmentation``, else the method's
-``make_strong_augmentation()``) then ``train_transform``; ``"index"``: its
-index in the target training set), which turn the target batch into a dict
-``{"image": x_t, "strong": …, "index": …}`` (per image in the loader workers: such a method
-needs ``augment_on_gpu`` off).
+What the training batches hold is told, not asked: the run's factory reads what the method
+needs from the method's class and config and passes it as three plain arguments —
+``uses_source=False`` (a source-free method such as SHOT's adaptation stage: no source stream
+and no ``source_val``, so no source image is ever loaded) and ``target_views`` (``"strong"``:
+a strongly augmented copy of each target image, ``strong_augmentation`` then
+``train_transform``; ``"index"``: its index in the target training set), which turn the
+target batch into a dict ``{"image": x_t, "strong": …, "index": …}`` (per image in the loader
+workers: such a method needs ``augment_on_gpu`` off). The DataModule never looks at the model.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import lightning as L
 import numpy as np
@@ -91,10 +90,12 @@ class DomainAdaptationDataModule(L.LightningDataModule):
             (needs cached datasets and the recipe transforms); None = when training on a GPU
             and both are there; False = always per image in the loader workers.
         seed: seed of the training streams.
+        uses_source: False builds no source stream and no ``source_val`` (a source-free method).
+        target_views: extra views of each target training image: ``"strong"``, ``"index"``.
         strong_augmentation: the strong augmentation of the ``"strong"`` target view, applied
-            before ``train_transform``. None: the fitted method's own (its
-            ``make_strong_augmentation()``, e.g. self-training's ``method.strong_augmentation``),
-            else ``torchvision.transforms.v2.RandAugment()`` as in FixMatch; either takes PIL
+            before ``train_transform`` (the factory passes the method's, e.g. self-training's
+            ``method.strong_augmentation``; ``data.strong_augmentation`` overrides it). None:
+            ``torchvision.transforms.v2.RandAugment()`` as in FixMatch; either takes PIL
             images and image tensors alike.
         name: a label for run directories and tables.
     """
@@ -117,6 +118,8 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         augment_on_gpu: Optional[bool] = None,
         name: str = "custom",
         strong_augmentation: Optional[Callable] = None,
+        uses_source: bool = True,
+        target_views: Sequence[str] = (),
         allow_missing_classes: bool = False,
         image_size: Optional[int] = None,
         **info: Any,
@@ -140,6 +143,8 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         self._augment_generator: Optional[torch.Generator] = None
         self.name = name
         self.strong_augmentation = strong_augmentation
+        self.uses_source = bool(uses_source)
+        self.target_views = tuple(target_views)
         self.info = info
         self.classes = self._match_classes(num_classes)
         self.num_classes = len(self.classes) if self.classes is not None else int(num_classes)
@@ -184,7 +189,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         roles = ["target_val"]
         if self._target_test() is not self._target_val():
             roles.append("target_test")
-        if (self.source["val"] is not None or len(self._source_val_idx)) and self._method_needs()[0]:
+        if (self.source["val"] is not None or len(self._source_val_idx)) and self.uses_source:
             roles.append("source_val")
         return roles
 
@@ -193,25 +198,6 @@ class DomainAdaptationDataModule(L.LightningDataModule):
 
     def _target_val(self) -> Dataset:
         return self.target["val"] if self.target["val"] is not None else self._target_test()
-
-    def _method_needs(self) -> tuple[bool, tuple[str, ...]]:
-        """(``uses_source``, ``target_views``) of the LightningModule being fitted (see the
-        module docstring); (True, ()) outside a fit."""
-        module = self._fitted_module()
-        return bool(getattr(module, "uses_source", True)), tuple(getattr(module, "target_views", ()))
-
-    def _fitted_module(self) -> Optional[L.LightningModule]:
-        """The LightningModule being fitted, or None outside a fit."""
-        trainer = getattr(self, "trainer", None)
-        return getattr(trainer, "lightning_module", None) if trainer is not None else None
-
-    def _strong_augmentation(self) -> Callable:
-        """The ``"strong"`` view's augmentation: ``strong_augmentation`` when given, else the
-        fitted method's ``make_strong_augmentation()``, else RandAugment (FixMatch's)."""
-        if self.strong_augmentation is not None:
-            return self.strong_augmentation
-        make = getattr(self._fitted_module(), "make_strong_augmentation", None)
-        return make() if make is not None else v2.RandAugment()
 
     def _rank_world(self) -> tuple[int, int]:
         trainer = getattr(self, "trainer", None)
@@ -281,7 +267,7 @@ class DomainAdaptationDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> dict[str, DataLoader]:
-        uses_source, views = self._method_needs()
+        views = self.target_views
         transform, _ = self._transforms()
         if views:
             if self._batch_augment:
@@ -289,12 +275,12 @@ class DomainAdaptationDataModule(L.LightningDataModule):
                     f"the method asks for target views {sorted(views)}, which are made per image in the loader "
                     "workers; set data.augment_on_gpu=false"
                 )
-            strong = self._strong_augmentation() if "strong" in views else None
+            strong = (self.strong_augmentation or v2.RandAugment()) if "strong" in views else None
             target = TargetViews(self.target["train"], transform, views, strong)
         else:
             target = TransformedView(self.target["train"], transform, labelled=False)
         loaders = {"target": self._train_loader(target, stream=1)}
-        if uses_source:
+        if self.uses_source:
             source = TransformedView(self.source["train"], transform, self._source_train_idx)
             loaders = {"source": self._train_loader(source, stream=0), **loaders}
         return loaders

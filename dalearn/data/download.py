@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import logging
 import math
 import os
 import urllib.error
@@ -41,6 +42,9 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
 from dalearn.data.archives import ArchiveError, extract
 from dalearn.data.benchmarks import BenchmarkSpec, Resource
 from dalearn.io import atomic_write_text, progress
+
+#: where progress messages go unless a caller passes ``log`` (the console, through dalearn.io.setup_logging)
+_log = logging.getLogger("dalearn")
 
 CHUNK = 1 << 20
 USER_AGENT = "dalearn-data (https://github.com/dalearn)"
@@ -153,7 +157,7 @@ def fetch(
     size: Optional[int] = None,
     retries: int = 2,
     timeout: float = 60.0,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = _log.info,
 ) -> str:
     """Download ``url`` to ``dest`` through ``dest.part`` (resumed across attempts and runs);
     check length and checksum, then rename. Returns the file's SHA-256."""
@@ -267,7 +271,7 @@ def download_dataset(
     keep_archives: bool = False,
     retries: int = 2,
     timeout: float = 60.0,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = _log.info,
 ) -> list[str]:
     """Fetch and extract the missing parts of ``spec`` under ``root``; return the folders added.
 

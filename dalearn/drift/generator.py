@@ -67,7 +67,7 @@ from dalearn.drift.output import (
     encode_png,
 )
 from dalearn.drift.schedule import DriftSchedule
-from dalearn.drift.sources import ImageFolderSource, OfflineSource
+from dalearn.drift.sources import ImageFolderSource
 from dalearn.drift.stream import SampleStream
 from dalearn.drift.transforms import TransformInfo, apply_drift
 from dalearn.io import progress
@@ -84,6 +84,7 @@ class GeneratedSet:
     first_sample_id: int
     num_samples: int
     num_drifted: int
+    source: str = ""
 
 
 def class_folder(name: str) -> str:
@@ -112,7 +113,7 @@ class ImageDatasetGenerator:
         compute_embeddings: also write ``embeddings.parquet``.
         organize_by_class: store the images in class folders inside the zip.
         source: a source object instead of ``input_path`` (see :mod:`dalearn.drift.sources`;
-            :meth:`from_offline` builds one for dalearn's offline datasets).
+            :class:`dalearn.data.offline_source.OfflineSource` is one for dalearn's offline datasets).
         class_mapping: ``{class name: label}`` written to ``target.parquet`` instead of the class
             index; it must cover every class.
         embedder: an :class:`~dalearn.drift.embeddings.Embedder`, or the keyword arguments for
@@ -159,21 +160,6 @@ class ImageDatasetGenerator:
         self.transforms: list[TransformInfo] = []
         self.schedule = DriftSchedule("abrupt", 0)
         self.stream = SampleStream(self.seed, len(self.source))
-
-    @classmethod
-    def from_offline(
-        cls,
-        seed: int,
-        dataset: str,
-        split: str = "test",
-        limit: Optional[int] = None,
-        root: Optional[str] = None,
-        download: bool = False,
-        **kwargs: Any,
-    ) -> "ImageDatasetGenerator":
-        """A generator over a clean offline dataset (``digits`` or ``fashion_mnist``)."""
-        source = OfflineSource(dataset, split=split, limit=limit, root=root, download=download)
-        return cls(seed, source=source, **kwargs)
 
     def _labels(self, class_mapping: Optional[Mapping[str, int]]) -> np.ndarray:
         classes = list(self.source.classes)
@@ -265,7 +251,7 @@ class ImageDatasetGenerator:
         except BaseException:
             self.stream.restore(state)
             raise
-        return GeneratedSet(path, first, int(num_samples), int(rows["drifted"].sum()))
+        return GeneratedSet(path, first, int(num_samples), int(rows["drifted"].sum()), self.source.describe())
 
     def _generate(self, count: int, output: AtomicOutput, by_class: bool, embedder: Optional[Embedder]) -> dict:
         ids, indices = self.stream.take(count)

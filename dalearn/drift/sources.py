@@ -1,4 +1,5 @@
-"""Where the generator's clean images come from: an ImageFolder tree or an offline dataset.
+"""Where the generator's clean images come from: an ImageFolder tree, or any object with the
+same interface (dalearn's offline datasets: :class:`dalearn.data.offline_source.OfflineSource`).
 
 A source is an indexable collection of labelled images with a common interface:
 
@@ -19,7 +20,7 @@ channels, loaded here as one channel.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -27,7 +28,6 @@ from PIL import Image
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 GRAY_MODES = ("1", "L", "I", "I;16", "F", "LA")
-OFFLINE_DATASETS = ("digits", "fashion_mnist")
 
 
 def pil_to_tensor(image: Image.Image) -> torch.Tensor:
@@ -81,45 +81,3 @@ class ImageFolderSource:
 
     def describe(self) -> str:
         return f"ImageFolder {self.root} ({len(self)} images, {len(self.classes)} classes)"
-
-
-class OfflineSource:
-    """A clean domain of dalearn's offline datasets (``digits`` or ``fashion_mnist``), one channel.
-
-    ``split`` is ``train`` or ``test``; ``limit`` keeps the first N images (Fashion-MNIST);
-    ``root``/``download`` are passed to the Fashion-MNIST loader.
-    """
-
-    def __init__(
-        self,
-        name: str,
-        split: str = "test",
-        limit: Optional[int] = None,
-        root: Optional[str] = None,
-        download: bool = False,
-        size: int = 28,
-    ) -> None:
-        from dalearn.data import offline
-
-        if limit is not None and limit < 1:
-            raise ValueError(f"limit must be a positive number of images or None, got {limit}")
-        if name == "digits":
-            dataset = offline.digits(split=split, variant="clean", size=size)
-        elif name == "fashion_mnist":
-            dataset = offline.fashion_mnist(split=split, variant="clean", root=root, download=download)
-        else:
-            raise ValueError(f"unknown offline dataset {name!r}; choose one of {OFFLINE_DATASETS}")
-        self.name = f"{name}/{split}"
-        self.images = dataset.images[:limit, :1]
-        self.labels = dataset.labels[:limit].numpy().astype(np.int64)
-        self.classes = list(dataset.classes)
-        self.names = [f"{self.name}/{i}" for i in range(len(self.labels))]
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def load(self, indices: Sequence[int]) -> torch.Tensor:
-        return self.images[torch.as_tensor(np.asarray(indices, dtype=np.int64))]
-
-    def describe(self) -> str:
-        return f"offline {self.name} ({len(self)} images, {len(self.classes)} classes)"

@@ -3,7 +3,8 @@
 - :mod:`dalearn.io.atomic` — write a file or a folder so that a reader never sees it half
   written, and remove what a killed writer left behind;
 - :mod:`dalearn.io.progress` — a progress bar in a terminal, a line every few percent in a log;
-- :mod:`dalearn.io.console` — the logging set-up that lets those lines reach a command's console.
+- :mod:`dalearn.io.console` — the one console logging set-up: ``[dalearn] …`` lines on standard
+  error, through Hydra's handlers under Hydra.
 """
 
 from dalearn.io.atomic import (
@@ -15,7 +16,7 @@ from dalearn.io.atomic import (
     remove_stale_temporaries,
     temporary_sibling,
 )
-from dalearn.io.console import configure_console_logging
+from dalearn.io.console import setup_logging
 from dalearn.io.progress import progress
 
 __all__ = [
@@ -24,8 +25,8 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
-    "configure_console_logging",
     "progress",
     "remove_stale_temporaries",
+    "setup_logging",
     "temporary_sibling",
 ]

@@ -4,14 +4,16 @@ every feature's norm, source and target, is pushed up by Δr each step.
 loss = CE(y_s) + trade_off · (afn(f_s) + afn(f_t)) [+ entropy_weight · H(y_t), SAFN+ENT]
 (:class:`dalearn.losses.AdaptiveFeatureNorm`).
 
-The head is the paper's: Linear(d, b) → BN → ReLU → Dropout(p) blocks, then Linear(b, C); the
-norm acts on the dropout output (dropout is what keeps the norms from growing only along a
-few units), linear weights and biases drawn from N(0, 0.01), BN scales from N(1, 0.01).
+The network is the paper's (``method.classifier``: :func:`dalearn.nn.afn_bottleneck`,
+Linear(d, b) → BN → ReLU → Dropout(p) blocks, then Linear(b, C)); the norm acts on the
+dropout output (dropout is what keeps the norms from growing only along a few units). AFN
+initialises the bottleneck and head as the paper: linear weights and biases drawn from
+N(0, 0.01), BN scales from N(1, 0.01).
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -19,18 +21,6 @@ from torch import nn
 
 from dalearn.losses import AdaptiveFeatureNorm, prediction_entropy
 from dalearn.methods.base import DomainAdaptationModule, cross_entropy
-from dalearn.nn import ImageClassifier
-
-
-def afn_bottleneck(in_features: int, bottleneck_dim: int, num_blocks: int, dropout: float) -> nn.Sequential:
-    """``num_blocks`` × (Linear → BN → ReLU → Dropout), the first from ``in_features``."""
-    if num_blocks < 1:
-        raise ValueError(f"num_blocks must be at least 1, got {num_blocks}")
-    layers: list[nn.Module] = []
-    for block in range(num_blocks):
-        width = in_features if block == 0 else bottleneck_dim
-        layers += [nn.Linear(width, bottleneck_dim), nn.BatchNorm1d(bottleneck_dim), nn.ReLU(), nn.Dropout(dropout)]
-    return nn.Sequential(*layers)
 
 
 def _init_afn(module: nn.Module) -> None:
@@ -44,31 +34,14 @@ def _init_afn(module: nn.Module) -> None:
 
 
 class AFN(DomainAdaptationModule):
-    """``trade_off`` is λ (0.05), ``delta`` Δr (1.0); ``bottleneck_dim`` 1000, ``dropout`` 0.5,
-    ``num_blocks`` 1; ``entropy_weight`` > 0 adds target entropy minimisation (SAFN+ENT). The
-    two domains are forwarded separately, as in the reference."""
+    """``trade_off`` is λ (0.05), ``delta`` Δr (1.0); ``entropy_weight`` > 0 adds target
+    entropy minimisation (SAFN+ENT). The two domains are forwarded separately, as in the
+    reference."""
 
-    name = "afn"
-    provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
-
-    def __init__(
-        self,
-        backbone: nn.Module,
-        num_classes: int,
-        optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 0.05,
-        delta: float = 1.0,
-        bottleneck_dim: int = 1000,
-        dropout: float = 0.5,
-        num_blocks: int = 1,
-        entropy_weight: float = 0.0,
-        regularizers: Optional[Mapping[str, Any]] = None,
-    ) -> None:
-        super().__init__(backbone, num_classes, optim, trade_off, regularizers)
-        neck = afn_bottleneck(backbone.out_features, bottleneck_dim, num_blocks, dropout)
-        self.classifier = ImageClassifier(backbone, num_classes, neck, bottleneck_dim)
-        _init_afn(self.classifier.bottleneck)
-        _init_afn(self.classifier.head)
+    def __init__(self, classifier: nn.Module, delta: float = 1.0, entropy_weight: float = 0.0, **base: Any) -> None:
+        super().__init__(classifier, **base)
+        _init_afn(classifier.bottleneck)
+        _init_afn(classifier.head)
         self.afn = AdaptiveFeatureNorm(delta)
         self.entropy_weight = float(entropy_weight)
 
@@ -78,16 +51,15 @@ class AFN(DomainAdaptationModule):
         cls_loss = cross_entropy(y_s_hat, y_s)
         transfer_loss = self.afn(f_s) + self.afn(f_t)
         loss = cls_loss + self.trade_off * transfer_loss
-        losses = {"cls_loss": cls_loss, "transfer_loss": transfer_loss}
+        entropy = None
         if self.entropy_weight > 0:
             entropy = prediction_entropy(F.softmax(y_t_hat, dim=1)).mean()
             loss = loss + self.entropy_weight * entropy
-            losses["entropy_loss"] = entropy
-        return {
-            "loss": loss,
-            **losses,
-            "logits_s": y_s_hat,
-            "logits_t": y_t_hat,
-            "features_s": f_s,
-            "features_t": f_t,
-        }
+        return self.outputs(
+            loss,
+            cls_loss=cls_loss,
+            transfer_loss=transfer_loss,
+            entropy_loss=entropy,
+            logits=(y_s_hat, y_t_hat),
+            features=(f_s, f_t),
+        )

@@ -1,37 +1,52 @@
-"""The shared base of every method: optimisation, schedule, evaluation, logging, history.
+"""The shared base of every method: the network, optimisation, schedule, evaluation, logging,
+history.
 
-A method subclass states only what differs (DomainBed style). The contract, in code:
+A method subclass states only what differs (DomainBed style); its network is injected (the
+lightning-hydra-template's ``net``). The contract, in code:
 
-- ``__init__`` builds the method's modules and sets ``self.classifier``: a module whose
-  ``predict(x)`` gives class logits and whose ``get_parameters(lr_mult, backbone_lr_mult)``
-  gives its optimiser parameter groups (:class:`dalearn.nn.ImageClassifier` does both);
-  a method without one is refused when fitting starts;
-- :meth:`DomainAdaptationModule.compute_losses` (abstract) computes one training iteration
-  and returns a dict of tensors: ``loss`` (what is minimised) and any scalars worth logging
-  (``cls_loss``, ``transfer_loss``, ``domain_acc``, …) — each is logged as ``train/<key>``;
+- ``__init__(classifier, …)``: the network arrives built — ``method.classifier`` in the
+  method's config, a ``_target_`` node the run builds on the configured backbone with the
+  data's number of classes — a module whose ``forward(x)`` returns ``(logits, …, features)``,
+  whose ``predict(x)`` gives class logits and whose ``get_parameters(lr_mult,
+  backbone_lr_mult)`` gives its optimiser parameter groups (:class:`dalearn.nn.ImageClassifier`
+  and the MCD/MDD networks of :mod:`dalearn.nn.heads` do all three). The method builds only
+  its extra modules (discriminators, kernels, losses) from the classifier's ``features_dim``
+  and ``num_classes``;
+- :meth:`DomainAdaptationModule.compute_losses` computes one training iteration and returns
+  :meth:`DomainAdaptationModule.outputs`: ``loss`` (what is minimised, by default
+  ``cls_loss + trade_off · transfer_loss``), scalars worth logging (``cls_loss``,
+  ``transfer_loss``, ``domain_acc``, …; each is logged as ``train/<key>``) and the tensors
+  regularisers read (``logits_s``, ``logits_t``, ``features_s``, ``features_t``: computed
+  anyway, so free; listed in ``provides``, all four by default);
 - :meth:`DomainAdaptationModule.parameter_groups` lists extra modules (discriminators, heads);
-- ``provides`` lists the tensors ``compute_losses`` also returns for regularisers
-  (``logits_s``, ``logits_t``, ``features_s``, ``features_t``: computed anyway, so free);
-  non-scalar entries are not logged.
+- a method that takes several optimiser steps per iteration (MCD) sets
+  ``automatic_optimization = False``, overrides :meth:`DomainAdaptationModule.training_iteration`
+  instead of ``compute_losses`` (stepping with :meth:`DomainAdaptationModule.minimise`) and
+  :meth:`configure_optimizers` (with :meth:`DomainAdaptationModule.build_optimizer`);
+- what its training batches must hold is told to the DataModule by the run's factory, which
+  reads :meth:`DomainAdaptationModule.training_data` from the class and its config before any
+  data is built: ``uses_source = False`` (source-free: no source stream, no source image
+  loaded), ``target_views`` (extra views of the target batch: ``"strong"``, ``"index"``;
+  then ``x_t`` is a dict ``{"image": …, "strong": …, "index": …}``) and the strong
+  augmentation;
+- its name is the config's ``name`` (``method.name``: a combination such as ``cdan_mcc`` is a
+  CDAN module recorded under its own name).
 
 Regularisers (:mod:`dalearn.methods.regularizers`): ``regularizers={name: {weight, …}}``
 adds Σ weight · R(outputs) to ``loss`` and logs each R as ``train/reg/<name>``.
-A method declares what its training batches hold, read by the DataModule when it builds its
-training loaders: ``uses_source = False`` (source-free: no source stream, no source image
-loaded) and ``target_views`` (extra views of the target batch: ``"strong"``, ``"index"``;
-then ``x_t`` is a dict ``{"image": …, "strong": …, "index": …}``).
 
 Everything else lives here:
 
 - parameter groups — backbone at ``backbone_lr_mult × lr``, the rest at ``lr``;
-- the optimiser from the config (``optim.optimizer``: a ``_partial_`` node such as
-  ``torch.optim.SGD`` with Nesterov momentum; :meth:`build_optimizer` for methods with several
-  optimisers, like MCD) and the per-iteration schedule lr_i = lr · (1 + γ·i)^(−decay);
+- the optimiser: ``optim.optimizer``, a ``_partial_`` node such as ``torch.optim.SGD`` with
+  Nesterov momentum, is the one way an optimiser is made (:meth:`build_optimizer`, which also
+  applies the one rule SGD needs: no Nesterov without momentum), and the per-iteration
+  schedule lr_i = lr · (1 + γ·i)^(−decay);
 - evaluation on every loader of the DataModule's ``eval_roles``: top-1 accuracy and
   mean-per-class accuracy (torchmetrics, synchronised across processes);
 - label-free model-selection scores (:mod:`dalearn.validators`, chosen with
   :meth:`DomainAdaptationModule.use_validators`): one forward pass per evaluation batch gives
-  the logits and the bottleneck features (:meth:`DomainAdaptationModule.evaluation_outputs`);
+  the logits and the features (:meth:`DomainAdaptationModule.evaluation_outputs`);
   the target-validation batches give ``target_probs``/``target_features``, the source
   hold-out batches ``source_logits``/``source_labels``/``source_features``; each validator
   takes the inputs it declares, once per batch, and its score is logged and recorded as
@@ -41,7 +56,7 @@ Everything else lives here:
   estimates, MixVal);
 - the gradient-reversal warm start (:meth:`DomainAdaptationModule.warm_start_grl`): a method
   asks for one, the base logs its coefficient ``train/grl_coeff`` every logged iteration;
-- training logs (every scalar ``compute_losses`` returns as ``train/<key>``, and
+- training logs (every scalar the iteration returns as ``train/<key>``, and
   ``train/grl_coeff``) written only on the iterations whose values Lightning passes to the
   logger (every ``trainer.log_every_n_steps``, and when training stops): a ``self.log`` call
   costs about 0.3–0.5 ms, which is 5–15 % of a LeNet step when paid every iteration for
@@ -53,7 +68,6 @@ Everything else lives here:
 
 from __future__ import annotations
 
-import abc
 import functools
 from typing import Any, Callable, Mapping, Optional, Sequence
 
@@ -64,7 +78,7 @@ from torch import nn
 from torchmetrics.classification import MulticlassAccuracy
 
 from dalearn.methods.conventions import LightningConventions
-from dalearn.methods.regularizers import build_regularizers
+from dalearn.methods.regularizers import OUTPUTS, build_regularizers
 from dalearn.methods.weights import loss_weight
 from dalearn.metrics import MeanClassAccuracy
 from dalearn.nn import WarmStartGradientReverseLayer
@@ -75,63 +89,61 @@ ROLE_PREFIX = {"target_val": ("val", "tgt"), "target_test": ("test", "tgt"), "so
 VALIDATOR_ROLES = {"target_val": "target", "source_val": "source"}
 DEFAULT_OPTIM = {
     "lr": 0.01,
-    "momentum": 0.9,
-    "weight_decay": 1e-3,
-    "nesterov": True,
     "lr_gamma": 1e-3,
     "lr_decay": 0.75,
     "backbone_lr_mult": 0.1,
-    "optimizer": None,
+    "optimizer": functools.partial(torch.optim.SGD, momentum=0.9, weight_decay=1e-3, nesterov=True),
 }
 PROGRESS_BAR_KEYS = ("loss", "domain_acc")
 
 
-class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
+class DomainAdaptationModule(LightningConventions, L.LightningModule):
     """Base LightningModule for unsupervised domain adaptation methods.
 
     Args:
-        backbone: feature extractor with ``out_features``.
-        num_classes: number of classes C.
-        optim: optimiser settings (keys of ``DEFAULT_OPTIM``); ``optimizer`` is a callable
+        classifier: the network (see the module docstring), built from ``method.classifier``.
+        optim: optimiser settings (keys of ``DEFAULT_OPTIM``): ``optimizer`` is a callable
             that takes parameter groups and keyword overrides (the config's ``_partial_``
-            node); without one, SGD with ``lr``, ``momentum``, ``weight_decay``, ``nesterov``.
+            node), ``lr`` the base rate, ``lr_gamma``/``lr_decay`` the schedule,
+            ``backbone_lr_mult`` the backbone's share.
         trade_off: weight of the transfer loss.
         regularizers: name → settings of the regularisers added to the objective
             (:mod:`dalearn.methods.regularizers`); None or empty: none.
+        name: the method's name in run directories and tables (the config's ``name``);
+            default the class name.
     """
 
     classifier: nn.Module
-    #: Tensors ``compute_losses`` returns besides its scalars, for regularisers to read.
-    provides: frozenset[str] = frozenset()
+    #: Tensors the iteration returns besides its scalars, for regularisers to read.
+    provides: frozenset[str] = frozenset(OUTPUTS)
     #: False for a source-free method: the DataModule builds no source stream and no source_val.
     uses_source: bool = True
     #: Extra views of the target training batch the DataModule provides ("strong", "index").
     target_views: tuple[str, ...] = ()
-
-    name = "base"
     #: Log the training values on every iteration instead of only on logging iterations
     #: (the progress bar then refreshes them every step, at the cost described above).
     log_train_every_step = False
 
     def __init__(
         self,
-        backbone: nn.Module,
-        num_classes: int,
+        classifier: nn.Module,
         optim: Optional[Mapping[str, Any]] = None,
         trade_off: float = 1.0,
         regularizers: Optional[Mapping[str, Any]] = None,
+        name: Optional[str] = None,
     ) -> None:
         super().__init__()
         unknown = set(optim or {}) - set(DEFAULT_OPTIM)
         if unknown:
             raise ValueError(f"unknown optim keys {sorted(unknown)}; expected {sorted(DEFAULT_OPTIM)}")
         self.optim = {**DEFAULT_OPTIM, **dict(optim or {})}
+        self.name = str(name) if name else type(self).__name__
         # Lightning conventions (dalearn/methods/conventions.py): the constructor's arguments, as plain
         # data, in every checkpoint, so that `Method.load_from_checkpoint(path)` needs nothing else.
-        self.save_hyperparameters(ignore=["backbone", "optim"], logger=False)
-        self.record_hyperparameters(backbone, self.optim)
-        self.backbone = backbone
-        self.num_classes = num_classes
+        self.save_hyperparameters(ignore=["classifier", "optim"], logger=False)
+        self.record_hyperparameters(classifier, self.optim)
+        self.backbone = classifier.backbone
+        self.num_classes = int(classifier.num_classes)
         self.trade_off = loss_weight(trade_off, "method.trade_off")
         self.history: list[dict[str, float]] = []
         self.grl: Optional[WarmStartGradientReverseLayer] = None
@@ -140,17 +152,60 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
         for role in ROLE_PREFIX:
             self.eval_metrics[role] = nn.ModuleDict(
                 {
-                    "acc": MulticlassAccuracy(num_classes, average="micro"),
-                    "mean_class_acc": MeanClassAccuracy(num_classes),
+                    "acc": MulticlassAccuracy(self.num_classes, average="micro"),
+                    "mean_class_acc": MeanClassAccuracy(self.num_classes),
                 }
             )
         self.validators = nn.ModuleDict()
+        self.classifier = classifier
+
+    @classmethod
+    def training_data(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """What the DataModule must give this method's training batches, read from the class
+        and its config ``settings`` before anything is built: ``uses_source``,
+        ``target_views`` and ``strong_augmentation`` (a transform of the strong view, or None
+        for the DataModule's default). The run's factory passes them to the DataModule."""
+        return {"uses_source": cls.uses_source, "target_views": tuple(cls.target_views), "strong_augmentation": None}
 
     # ------------------------------------------------------------------ contract
-    @abc.abstractmethod
-    def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
+    def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: Any) -> dict[str, torch.Tensor]:
         """One training iteration on a labelled source batch ``(x_s, y_s)`` and an unlabelled
-        target batch ``x_t``: ``{"loss": what is minimised, <name>: scalar to log, …}``."""
+        target batch ``x_t``: :meth:`outputs` (``{"loss": what is minimised, <name>: scalar
+        to log, …}``)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement compute_losses(x_s, y_s, x_t), or training_iteration for a "
+            "method that takes several optimiser steps per iteration"
+        )
+
+    def outputs(
+        self,
+        loss: Optional[torch.Tensor] = None,
+        *,
+        cls_loss: Optional[torch.Tensor] = None,
+        transfer_loss: Optional[torch.Tensor] = None,
+        logits: tuple[Optional[torch.Tensor], Optional[torch.Tensor]] = (None, None),
+        features: tuple[Optional[torch.Tensor], Optional[torch.Tensor]] = (None, None),
+        **scalars: Optional[torch.Tensor],
+    ) -> dict[str, torch.Tensor]:
+        """The dict an iteration returns: ``loss`` (default ``cls_loss + trade_off ·
+        transfer_loss``), the scalars to log (``cls_loss``, ``transfer_loss``, then
+        ``scalars``), and the (source, target) ``logits`` and ``features`` as ``logits_s``,
+        ``logits_t``, ``features_s``, ``features_t``; None entries are left out."""
+        if loss is None:
+            loss = cls_loss if transfer_loss is None else cls_loss + self.trade_off * transfer_loss
+        entries = {"loss": loss, "cls_loss": cls_loss, "transfer_loss": transfer_loss, **scalars}
+        entries.update(logits_s=logits[0], logits_t=logits[1], features_s=features[0], features_t=features[1])
+        return {key: value for key, value in entries.items() if value is not None}
+
+    def joint_forward(self, *batches: torch.Tensor) -> tuple[tuple[torch.Tensor, ...], ...]:
+        """One forward of cat(``batches``) through the classifier (one BatchNorm statistic over
+        all of them, as the reference implementations), every output split back per batch:
+        ``((logits_1, logits_2, …), …, (features_1, features_2, …))``."""
+        bounds = [0]
+        for batch in batches:
+            bounds.append(bounds[-1] + batch.size(0))
+        output = self.classifier(torch.cat(batches))
+        return tuple(tuple(part[bounds[i] : bounds[i + 1]] for i in range(len(batches))) for part in output)
 
     def setup(self, stage: str) -> None:
         """Refuse a method that does not meet the contract before any work."""
@@ -158,9 +213,14 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
         missing = [name for name in ("predict", "get_parameters") if not callable(getattr(classifier, name, None))]
         if classifier is None or missing:
             raise TypeError(
-                f"method {type(self).__name__} must set self.classifier in __init__ to a module with predict(x) and "
-                f"get_parameters(lr_mult, backbone_lr_mult) (e.g. dalearn.nn.ImageClassifier); missing: {missing}"
+                f"method {type(self).__name__} needs a classifier with predict(x) and get_parameters(lr_mult, "
+                f"backbone_lr_mult) (e.g. dalearn.nn.ImageClassifier, built from method.classifier); missing: {missing}"
             )
+        own = type(self)
+        if own.compute_losses is DomainAdaptationModule.compute_losses and (
+            own.training_iteration is DomainAdaptationModule.training_iteration
+        ):
+            raise TypeError(f"method {own.__name__} must implement compute_losses(x_s, y_s, x_t)")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits for evaluation."""
@@ -186,6 +246,21 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
         x_s, y_s = batch["source"] if "source" in batch else (None, None)
         x_t = batch["target"]
         grl_coeff = self.grl.coeff if self.grl is not None else None
+        losses = self.training_iteration(x_s, y_s, x_t)
+        if not self.automatic_optimization:
+            schedulers = self.lr_schedulers()
+            for scheduler in schedulers if isinstance(schedulers, list) else [schedulers]:
+                scheduler.step()
+        if grl_coeff is not None:
+            losses = {**losses, "grl_coeff": grl_coeff}
+        self.log_train(losses, target_image(x_t).size(0) if x_s is None else x_s.size(0))
+        return losses["loss"]
+
+    def training_iteration(self, x_s: Optional[torch.Tensor], y_s: Optional[torch.Tensor], x_t: Any) -> dict:
+        """One iteration: :meth:`compute_losses` with the regularisers added, checked finite
+        (Lightning then takes the optimiser step). A method with several optimiser steps per
+        iteration overrides this: it takes them with :meth:`minimise` and returns the values
+        to log, ``loss`` among them; the base steps the schedulers after it."""
         losses = self.compute_losses(x_s, y_s, x_t)
         if not isinstance(losses, Mapping) or "loss" not in losses:
             raise TypeError(
@@ -194,10 +269,16 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
             )
         losses = self.add_regularizers(losses)
         self.check_finite(losses)
-        if grl_coeff is not None:
-            losses = {**losses, "grl_coeff": grl_coeff}
-        self.log_train(losses, target_image(x_t).size(0) if x_s is None else x_s.size(0))
-        return losses["loss"]
+        return losses
+
+    def minimise(self, loss: torch.Tensor, *optimizers: torch.optim.Optimizer) -> None:
+        """Manual optimisation: clear every optimiser's gradients, back-propagate ``loss``, step
+        ``optimizers``."""
+        for optimizer in self.optimizers():
+            optimizer.zero_grad()
+        self.manual_backward(loss)
+        for optimizer in optimizers:
+            optimizer.step()
 
     def add_regularizers(self, losses: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """``loss`` + Σ weight · R(outputs) over the configured regularisers, each R kept as
@@ -215,14 +296,21 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
             losses[f"reg/{name}"] = term
         return losses
 
+    def _attached_trainer(self) -> Optional[L.Trainer]:
+        """The Trainer running this module, or None (a module used outside a fit)."""
+        try:
+            return self.trainer
+        except RuntimeError:
+            return None
+
     def _logging_iteration(self) -> bool:
         """Whether Lightning writes this iteration's logged values to the logger — its rule:
         the iteration's 1-based number in the whole fit is a multiple of
         ``trainer.log_every_n_steps``, or training is stopping. The number comes from the
         fit loop's public batch progress (restored on resume)."""
-        if self.log_train_every_step or self._trainer is None:
+        trainer = self._attached_trainer()
+        if self.log_train_every_step or trainer is None:
             return True
-        trainer = self.trainer
         iteration = trainer.fit_loop.epoch_loop.batch_progress.total.ready
         return iteration % max(1, int(trainer.log_every_n_steps)) == 0 or bool(trainer.should_stop)
 
@@ -252,21 +340,16 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
             self.log(f"train/{key}", value, prog_bar=key in PROGRESS_BAR_KEYS, batch_size=batch_size)
 
     def build_optimizer(self, groups: list[dict], **overrides: Any) -> torch.optim.Optimizer:
-        """The configured optimiser over ``groups`` (each group's ``lr_mult`` becomes its
-        ``lr`` = ``optim.lr × lr_mult``); ``overrides`` replace configured arguments (MCD's
-        generator momentum)."""
+        """The configured optimiser (``optim.optimizer``) over ``groups``, each group's
+        ``lr_mult`` turned into its ``lr`` = ``optim.lr × lr_mult``; ``overrides`` replace
+        configured arguments (MCD's generator momentum). SGD refuses Nesterov momentum
+        without momentum, so ``momentum`` 0 turns ``nesterov`` off."""
         for group in groups:
             group["lr"] = self.optim["lr"] * group.pop("lr_mult", 1.0)
         factory = self.optim["optimizer"]
-        if factory is None:
-            nesterov = self.optim["nesterov"] and self.optim["momentum"] > 0
-            factory = functools.partial(
-                torch.optim.SGD,
-                lr=self.optim["lr"],
-                momentum=self.optim["momentum"],
-                weight_decay=self.optim["weight_decay"],
-                nesterov=nesterov,
-            )
+        settings = {**getattr(factory, "keywords", {}), **overrides}
+        if settings.get("nesterov") and not settings.get("momentum"):
+            overrides = {**overrides, "nesterov": False}
         return factory(groups, **overrides)
 
     def build_scheduler(self, optimizer: torch.optim.Optimizer) -> torch.optim.lr_scheduler.LambdaLR:
@@ -306,9 +389,10 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule, abc.ABC):
     def _scoring(self) -> bool:
         """Whether this evaluation feeds the validators: validation epochs of fitting or
         ``validate``, never the sanity check or ``test``."""
-        if not len(self.validators) or self._trainer is None:
+        trainer = self._attached_trainer()
+        if not len(self.validators) or trainer is None:
             return False
-        return not (self.trainer.sanity_checking or self.trainer.testing)
+        return not (trainer.sanity_checking or trainer.testing)
 
     def _validator_inputs(self, side: str, logits: torch.Tensor, features: torch.Tensor, y: torch.Tensor) -> dict:
         if side == "target":

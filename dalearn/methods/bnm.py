@@ -6,7 +6,7 @@ both confident and diverse. loss = CE(y_s) − trade_off · ‖softmax(y_t)‖_*
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from torch import nn
 
@@ -15,20 +15,9 @@ from dalearn.methods.target_loss import TargetLossModule
 
 
 class BNM(TargetLossModule):
-    """Bottleneck Linear–BN–ReLU of ``bottleneck_dim`` (256, the authors' network); λ =
-    ``trade_off`` (1.0 on Office); ``normalization``: ÷B (paper) or ÷min(B, C) (authors' code)."""
+    """λ = ``trade_off`` (1.0 on Office); ``normalization``: ÷B (paper) or ÷min(B, C)
+    (authors' code). The authors' network: bottleneck Linear–BN–ReLU of 256."""
 
-    name = "bnm"
-
-    def __init__(
-        self,
-        backbone: nn.Module,
-        num_classes: int,
-        optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0,
-        bottleneck_dim: int = 256,
-        normalization: str = "batch",
-        regularizers: Optional[Mapping[str, Any]] = None,
-    ) -> None:
-        super().__init__(backbone, num_classes, optim, trade_off, bottleneck_dim, regularizers)
+    def __init__(self, classifier: nn.Module, normalization: str = "batch", **base: Any) -> None:
+        super().__init__(classifier, **base)
         self.target_loss = BatchNuclearNormMaximization(normalization)

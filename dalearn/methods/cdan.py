@@ -4,72 +4,46 @@ predictions, through a gradient reversal. loss = CE(y_s) + trade_off · L_cdan.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any
 
 import torch
 from torch import nn
 
 from dalearn.losses import ConditionalDomainAdversarialLoss
-from dalearn.methods.base import DomainAdaptationModule, cross_entropy, split_batch
-from dalearn.nn import DomainDiscriminator, ImageClassifier, bottleneck
+from dalearn.methods.dann import DANN
 
 
-class CDAN(DomainAdaptationModule):
-    """Classifier as DANN; discriminator input C·F (multilinear) or ``randomized_dim``."""
-
-    name = "cdan"
-    provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
+class CDAN(DANN):
+    """DANN's network, gradient reversal and training; the discriminator reads C·F inputs (the
+    multilinear map of the C class probabilities and the F features) or ``randomized_dim``."""
 
     def __init__(
         self,
-        backbone: nn.Module,
-        num_classes: int,
-        optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0,
-        bottleneck_dim: int = 256,
-        hidden_size: int = 1024,
+        classifier: nn.Module,
         entropy_conditioning: bool = False,
         randomized: bool = False,
         randomized_dim: int = 1024,
-        grl_alpha: float = 1.0,
-        grl_lo: float = 0.0,
-        grl_hi: float = 1.0,
-        grl_max_iters: int = 1000,
-        regularizers: Optional[Mapping[str, Any]] = None,
+        **dann: Any,
     ) -> None:
-        super().__init__(backbone, num_classes, optim, trade_off, regularizers)
-        self.classifier = ImageClassifier(
-            backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim
-        )
-        in_feature = randomized_dim if randomized else bottleneck_dim * num_classes
-        self.discriminator = DomainDiscriminator(in_feature, hidden_size)
-        self.warm_start_grl(grl_alpha, grl_lo, grl_hi, grl_max_iters, auto_step=True)
-        self.adversarial = ConditionalDomainAdversarialLoss(
+        self.entropy_conditioning = bool(entropy_conditioning)
+        self.randomized = bool(randomized)
+        self.randomized_dim = int(randomized_dim)
+        super().__init__(classifier, **dann)
+
+    def discriminator_inputs(self) -> int:
+        features = self.classifier.features_dim
+        return self.randomized_dim if self.randomized else features * self.classifier.num_classes
+
+    def adversarial_loss(self) -> nn.Module:
+        return ConditionalDomainAdversarialLoss(
             self.discriminator,
-            entropy_conditioning=entropy_conditioning,
-            randomized=randomized,
-            num_classes=num_classes,
-            features_dim=bottleneck_dim,
-            randomized_dim=randomized_dim,
+            entropy_conditioning=self.entropy_conditioning,
+            randomized=self.randomized,
+            num_classes=self.classifier.num_classes,
+            features_dim=self.classifier.features_dim,
+            randomized_dim=self.randomized_dim,
             grl=self.grl,
         )
 
-    def parameter_groups(self) -> list[dict]:
-        return super().parameter_groups() + [{"params": list(self.discriminator.parameters()), "lr_mult": 1.0}]
-
-    def compute_losses(self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: torch.Tensor) -> dict[str, torch.Tensor]:
-        logits, features = self.classifier(torch.cat([x_s, x_t]))
-        y_s_hat, y_t_hat = split_batch(logits, x_s.size(0))
-        f_s, f_t = split_batch(features, x_s.size(0))
-        cls_loss = cross_entropy(y_s_hat, y_s)
-        transfer_loss = self.adversarial(y_s_hat, f_s, y_t_hat, f_t)
-        return {
-            "loss": cls_loss + self.trade_off * transfer_loss,
-            "cls_loss": cls_loss,
-            "transfer_loss": transfer_loss,
-            "domain_acc": self.adversarial.domain_discriminator_accuracy,
-            "logits_s": y_s_hat,
-            "logits_t": y_t_hat,
-            "features_s": f_s,
-            "features_t": f_t,
-        }
+    def transfer(self, y_s: torch.Tensor, f_s: torch.Tensor, y_t: torch.Tensor, f_t: torch.Tensor) -> torch.Tensor:
+        return self.adversarial(y_s, f_s, y_t, f_t)

@@ -6,7 +6,7 @@ MCC on top of another method is ``method.regularizers.mcc`` (e.g. ``method=cdan_
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from torch import nn
 
@@ -15,20 +15,9 @@ from dalearn.methods.target_loss import TargetLossModule
 
 
 class MCC(TargetLossModule):
-    """Bottleneck Linear–BN–ReLU of ``bottleneck_dim`` (1024 in the recipes); temperature T
-    (2.5); one forward of cat(x_s, x_t)."""
+    """Temperature T (2.5); one forward of cat(x_s, x_t). The recipes' network: bottleneck
+    Linear–BN–ReLU of 1024."""
 
-    name = "mcc"
-
-    def __init__(
-        self,
-        backbone: nn.Module,
-        num_classes: int,
-        optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0,
-        temperature: float = 2.5,
-        bottleneck_dim: int = 1024,
-        regularizers: Optional[Mapping[str, Any]] = None,
-    ) -> None:
-        super().__init__(backbone, num_classes, optim, trade_off, bottleneck_dim, regularizers)
+    def __init__(self, classifier: nn.Module, temperature: float = 2.5, **base: Any) -> None:
+        super().__init__(classifier, **base)
         self.target_loss = MinimumClassConfusionLoss(temperature)

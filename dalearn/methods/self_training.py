@@ -37,7 +37,6 @@ from torchvision.transforms import v2
 from dalearn.losses import ConfidenceBasedSelfTrainingLoss
 from dalearn.methods.base import DomainAdaptationModule, cross_entropy
 from dalearn.methods.checkpoint_weights import load_classifier_weights
-from dalearn.nn import ImageClassifier, bottleneck
 
 #: ``method.strong_augmentation`` → a new transform of the strong target view.
 STRONG_AUGMENTATIONS = {
@@ -48,52 +47,52 @@ STRONG_AUGMENTATIONS = {
 }
 
 
-class SelfTraining(DomainAdaptationModule):
-    """τ = ``threshold`` (0.9, Transfer-Learning-Library's; FixMatch uses 0.95); bottleneck
-    Linear–BN–ReLU of ``bottleneck_dim`` (256); ``strong_augmentation`` a name of
-    :data:`STRONG_AUGMENTATIONS` (``randaugment``)."""
+def check_strong_augmentation(name: str) -> str:
+    """``name`` if it names one of :data:`STRONG_AUGMENTATIONS`; else a clear error."""
+    if name not in STRONG_AUGMENTATIONS:
+        raise ValueError(
+            f"method.strong_augmentation={name!r} is not a strong augmentation; name one of "
+            f"{sorted(STRONG_AUGMENTATIONS)}, or give data.strong_augmentation a transform"
+        )
+    return name
 
-    name = "self_training"
-    provides = frozenset({"logits_s", "logits_t", "features_s", "features_t"})
+
+class SelfTraining(DomainAdaptationModule):
+    """τ = ``threshold`` (0.9, Transfer-Learning-Library's; FixMatch uses 0.95);
+    ``strong_augmentation`` a name of :data:`STRONG_AUGMENTATIONS` (``randaugment``), told to
+    the DataModule through :meth:`training_data`. (The recipe's network: bottleneck
+    Linear–BN–ReLU of 256.)"""
+
     target_views = ("strong",)
 
     def __init__(
         self,
-        backbone: nn.Module,
-        num_classes: int,
-        optim: Optional[Mapping[str, Any]] = None,
-        trade_off: float = 1.0,
+        classifier: nn.Module,
         threshold: float = 0.9,
-        bottleneck_dim: int = 256,
         distribution_alignment: bool = False,
         alignment_momentum: float = 0.999,
         init_ckpt: Optional[str] = None,
-        regularizers: Optional[Mapping[str, Any]] = None,
         strong_augmentation: str = "randaugment",
+        **base: Any,
     ) -> None:
-        if strong_augmentation not in STRONG_AUGMENTATIONS:
-            raise ValueError(
-                f"method.strong_augmentation={strong_augmentation!r} is not a strong augmentation; name one of "
-                f"{sorted(STRONG_AUGMENTATIONS)}, or give data.strong_augmentation a transform"
-            )
-        super().__init__(backbone, num_classes, optim, trade_off, regularizers)
+        check_strong_augmentation(strong_augmentation)
+        super().__init__(classifier, **base)
         if not 0.0 <= alignment_momentum < 1.0:
             raise ValueError(f"alignment_momentum must be in [0, 1), got {alignment_momentum}")
         self.strong_augmentation = strong_augmentation
-        self.classifier = ImageClassifier(
-            backbone, num_classes, bottleneck(backbone.out_features, bottleneck_dim), bottleneck_dim
-        )
         self.self_training = ConfidenceBasedSelfTrainingLoss(threshold)
         self.distribution_alignment = bool(distribution_alignment)
         self.alignment_momentum = float(alignment_momentum)
-        self.register_buffer("target_prior", torch.full((num_classes,), 1.0 / num_classes))
+        self.register_buffer("target_prior", torch.full((self.num_classes,), 1.0 / self.num_classes))
         if init_ckpt:
             load_classifier_weights(self.classifier, init_ckpt, "method.init_ckpt")
 
-    def make_strong_augmentation(self) -> v2.Transform:
-        """A new transform of the strong target view, by ``method.strong_augmentation`` (the
-        DataModule asks for it when it builds the training loaders)."""
-        return STRONG_AUGMENTATIONS[self.strong_augmentation]()
+    @classmethod
+    def training_data(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """The strong view, made by ``method.strong_augmentation``."""
+        name = settings.get("strong_augmentation", "randaugment")
+        make = STRONG_AUGMENTATIONS[check_strong_augmentation(name)]
+        return {**super().training_data(settings), "strong_augmentation": make()}
 
     def align(self, probabilities: torch.Tensor) -> torch.Tensor:
         """Distribution alignment of the weak-view probabilities (no gradient); updates p̄."""
@@ -108,24 +107,17 @@ class SelfTraining(DomainAdaptationModule):
     def compute_losses(
         self, x_s: torch.Tensor, y_s: torch.Tensor, x_t: Mapping[str, torch.Tensor]
     ) -> dict[str, torch.Tensor]:
-        weak, strong = x_t["image"], x_t["strong"]
-        logits, features = self.classifier(torch.cat([x_s, weak, strong]))
-        n_s, n_t = x_s.size(0), weak.size(0)
-        y_s_hat, y_t_hat, y_t_strong = logits[:n_s], logits[n_s : n_s + n_t], logits[n_s + n_t :]
-        f_s, f_t = features[:n_s], features[n_s : n_s + n_t]
+        (y_s_hat, y_t_hat, y_t_strong), (f_s, f_t, _) = self.joint_forward(x_s, x_t["image"], x_t["strong"])
         cls_loss = cross_entropy(y_s_hat, y_s)
         reference = y_t_hat.detach()
         if self.distribution_alignment:
             with torch.no_grad():
                 reference = torch.log(self.align(F.softmax(reference, dim=1)).clamp_min(1e-30))
         transfer_loss, mask, _ = self.self_training(y_t_strong, reference)
-        return {
-            "loss": cls_loss + self.trade_off * transfer_loss,
-            "cls_loss": cls_loss,
-            "transfer_loss": transfer_loss,
-            "pseudo_label_ratio": mask.mean(),
-            "logits_s": y_s_hat,
-            "logits_t": y_t_hat,
-            "features_s": f_s,
-            "features_t": f_t,
-        }
+        return self.outputs(
+            cls_loss=cls_loss,
+            transfer_loss=transfer_loss,
+            pseudo_label_ratio=mask.mean(),
+            logits=(y_s_hat, y_t_hat),
+            features=(f_s, f_t),
+        )

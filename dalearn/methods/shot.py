@@ -18,8 +18,8 @@ training set (evaluation transform, evaluation mode) at the start of every epoch
 declares ``uses_source = False``: the DataModule then builds no source stream and no source
 evaluation, so no source image is loaded.
 
-Network (SHOT's): backbone → bottleneck Linear(d, 256) → BN (no ReLU) → weight-normalised
-Linear(256, C).
+Network (SHOT's, ``method.classifier``): backbone → bottleneck Linear(d, 256) → BN (no ReLU)
+→ weight-normalised Linear(256, C) (:func:`dalearn.nn.weight_normalized_linear`).
 """
 
 from __future__ import annotations
@@ -29,22 +29,13 @@ from typing import Any, Mapping, Optional
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.parametrizations import weight_norm
 
 from dalearn.losses import InformationMaximizationLoss
 from dalearn.methods.base import DomainAdaptationModule
 from dalearn.methods.checkpoint_weights import load_classifier_weights
 from dalearn.methods.clustering import cluster_pseudo_labels
-from dalearn.nn import ImageClassifier
 
 STAGES = ("source", "target")
-
-
-def shot_classifier(backbone: nn.Module, num_classes: int, bottleneck_dim: int) -> ImageClassifier:
-    """backbone → Linear → BatchNorm1d → weight-normalised Linear head."""
-    neck = nn.Sequential(nn.Linear(backbone.out_features, bottleneck_dim), nn.BatchNorm1d(bottleneck_dim))
-    head = weight_norm(nn.Linear(bottleneck_dim, num_classes))
-    return ImageClassifier(backbone, num_classes, neck, bottleneck_dim, head=head)
 
 
 class SHOT(DomainAdaptationModule):
@@ -52,31 +43,20 @@ class SHOT(DomainAdaptationModule):
     stage 1 (0.1); stage 2 weights ``im_weight`` (1.0) and ``pseudo_label_weight`` (0.3), and
     ``cluster_rounds`` hard refinements of the clustering (1)."""
 
-    name = "shot"
-
     def __init__(
         self,
-        backbone: nn.Module,
-        num_classes: int,
-        optim: Optional[Mapping[str, Any]] = None,
+        classifier: nn.Module,
         stage: str = "target",
         source_ckpt: Optional[str] = None,
-        bottleneck_dim: int = 256,
         label_smoothing: float = 0.1,
         im_weight: float = 1.0,
         pseudo_label_weight: float = 0.3,
         cluster_rounds: int = 1,
-        trade_off: float = 1.0,
-        regularizers: Optional[Mapping[str, Any]] = None,
+        **base: Any,
     ) -> None:
-        if stage not in STAGES:
-            raise ValueError(f"method.stage must be one of {STAGES}, got {stage!r}")
-        self.stage = stage
+        self.stage = check_stage(stage)
         self.provides = frozenset({"logits_s", "features_s"} if stage == "source" else {"logits_t", "features_t"})
-        self.uses_source = stage == "source"
-        self.target_views = () if stage == "source" else ("index",)
-        super().__init__(backbone, num_classes, optim, trade_off, regularizers)
-        self.classifier = shot_classifier(backbone, num_classes, bottleneck_dim)
+        super().__init__(classifier, **base)
         self.label_smoothing = float(label_smoothing)
         self.im_weight = float(im_weight)
         self.pseudo_label_weight = float(pseudo_label_weight)
@@ -91,6 +71,13 @@ class SHOT(DomainAdaptationModule):
                 )
             self.source_checkpoint = load_classifier_weights(self.classifier, source_ckpt, "method.source_ckpt")
             self.classifier.head.requires_grad_(False)
+
+    @classmethod
+    def training_data(cls, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Stage 1 reads the source alone (as every method); stage 2 the target alone, with
+        each image's index in the target set (its clustering pseudo-label)."""
+        source = check_stage(settings.get("stage", "target")) == "source"
+        return {**super().training_data(settings), "uses_source": source, "target_views": () if source else ("index",)}
 
     def parameter_groups(self) -> list[dict]:
         """Stage 2 leaves the head out: the source hypothesis stays fixed."""
@@ -126,16 +113,23 @@ class SHOT(DomainAdaptationModule):
         if self.stage == "source":
             logits, features = self.classifier(x_s)
             cls_loss = F.cross_entropy(logits, y_s, label_smoothing=self.label_smoothing)
-            return {"loss": cls_loss, "cls_loss": cls_loss, "logits_s": logits, "features_s": features}
+            return self.outputs(cls_loss, cls_loss=cls_loss, logits=(logits, None), features=(features, None))
         if self.pseudo_labels is None:
             self.pseudo_labels = self.compute_pseudo_labels()
         logits, features = self.classifier(x_t["image"])
         im_loss = self.information_maximization(logits)
         pseudo_label_loss = F.cross_entropy(logits, self.pseudo_labels[x_t["index"].to(self.pseudo_labels.device)])
-        return {
-            "loss": self.im_weight * im_loss + self.pseudo_label_weight * pseudo_label_loss,
-            "im_loss": im_loss,
-            "pseudo_label_loss": pseudo_label_loss,
-            "logits_t": logits,
-            "features_t": features,
-        }
+        return self.outputs(
+            self.im_weight * im_loss + self.pseudo_label_weight * pseudo_label_loss,
+            im_loss=im_loss,
+            pseudo_label_loss=pseudo_label_loss,
+            logits=(None, logits),
+            features=(None, features),
+        )
+
+
+def check_stage(stage: str) -> str:
+    """``stage`` if it is one of :data:`STAGES`; else a clear error."""
+    if stage not in STAGES:
+        raise ValueError(f"method.stage must be one of {STAGES}, got {stage!r}")
+    return stage

@@ -8,7 +8,16 @@ from dalearn.nn.grl import (
     reverse_gradient,
     warm_start_coefficient,
 )
-from dalearn.nn.heads import ImageClassifier, MCDClassifierHead, MDDClassifier, bottleneck, mdd_head
+from dalearn.nn.heads import (
+    ImageClassifier,
+    MCDClassifier,
+    MCDClassifierHead,
+    MDDClassifier,
+    afn_bottleneck,
+    bottleneck,
+    mdd_head,
+    weight_normalized_linear,
+)
 from dalearn.nn.kernels import GaussianKernel, squared_euclidean_distances
 from dalearn.nn.maps import MultiLinearMap, RandomizedMultiLinearMap
 
@@ -17,15 +26,18 @@ __all__ = [
     "GaussianKernel",
     "GradientReverseLayer",
     "ImageClassifier",
+    "MCDClassifier",
     "MCDClassifierHead",
     "MDDClassifier",
     "MultiLinearMap",
     "RandomizedMultiLinearMap",
     "WarmStartGradientReverseLayer",
+    "afn_bottleneck",
     "bottleneck",
     "build_backbone",
     "mdd_head",
     "reverse_gradient",
     "squared_euclidean_distances",
     "warm_start_coefficient",
+    "weight_normalized_linear",
 ]

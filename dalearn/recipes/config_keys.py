@@ -42,14 +42,29 @@ def default_options(conf_dir: Path) -> dict[str, str]:
     return chosen
 
 
-def option_keys(conf_dir: Path, group: str, option: str) -> set[str]:
-    """Top-level keys of ``conf/<group>/<option>.yaml`` and of the same-group options it extends."""
+def option_tree(conf_dir: Path, group: str, option: str) -> dict:
+    """The keys of ``conf/<group>/<option>.yaml`` merged over the same-group options it extends,
+    nested as in the file (values kept only to tell a mapping from a leaf)."""
     path = option_file(conf_dir, group, option)
     if path is None:
         raise FileNotFoundError(f"no config {group}={option} ({Path(conf_dir) / group / (option + '.yaml')})")
     data = _load(path)
-    keys = {key for key in data if key != "defaults"}
+    tree: dict = {}
     for entry in data.get("defaults", []):
         if isinstance(entry, str) and entry != "_self_":
-            keys |= option_keys(conf_dir, group, entry)
-    return keys
+            _merge(tree, option_tree(conf_dir, group, entry))
+    _merge(tree, {key: value for key, value in data.items() if key != "defaults"})
+    return tree
+
+
+def _merge(into: dict, tree: dict) -> None:
+    for key, value in tree.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def option_keys(conf_dir: Path, group: str, option: str) -> set[str]:
+    """Top-level keys of ``conf/<group>/<option>.yaml`` and of the same-group options it extends."""
+    return set(option_tree(conf_dir, group, option))

@@ -1,4 +1,4 @@
-"""Where the recipe tables, the config directory and the generated configs live, and how a
+"""Where the recipe tables, the config directory and the generated files live, and how a
 path is shown in a message (relative to the folder holding the ``dalearn`` package)."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 TABLE_DIR = Path(__file__).resolve().parent
 CONF_DIR = PACKAGE_DIR / "conf"
-WRITE_COMMAND = "python -m dalearn.recipes --write"
+REFERENCE_FILE = PACKAGE_DIR / "tables" / "reference.json"
+WRITE_COMMAND = "dalearn-recipes --write"
 
 
 def shown(path: Path) -> str:

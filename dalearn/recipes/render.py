@@ -19,7 +19,7 @@ GENERATED_MARK = "# GENERATED from "
 WIDTH = 100
 
 
-def _comment(text: str) -> list[str]:
+def comment(text: str) -> list[str]:
     return ["# " + line for line in textwrap.wrap(" ".join(str(text).split()), WIDTH - 2, break_on_hyphens=False)]
 
 
@@ -33,12 +33,12 @@ def header(table: RecipeTable) -> list[str]:
 
 def render_experiment(table: RecipeTable, recipe: Recipe) -> str:
     lines = header(table)
-    lines += _comment(f"{recipe.method} on {table.title} — recipe from {recipe.source}.")
+    lines += comment(f"{recipe.method} on {table.title} — recipe from {recipe.source}.")
     if recipe.note:
-        lines += _comment(recipe.note)
+        lines += comment(recipe.note)
     lines.append(f"#   dalearn-train experiment={recipe.experiment} {table.example}".rstrip())
     if table.notes:
-        lines += _comment(table.notes)
+        lines += comment(table.notes)
     lines.append("defaults:")
     overrides = {
         **({"data": recipe.groups["data"]} if "data" in recipe.groups else {}),

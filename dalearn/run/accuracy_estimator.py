@@ -7,6 +7,7 @@ computes anyway — no target label is used. A run without a labelled source hol
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Mapping
 
@@ -14,8 +15,9 @@ import lightning as L
 import torch
 
 from dalearn.run.evaluation_consumer import EvaluationConsumer
-from dalearn.run.logs import log
 from dalearn.validators.accuracy_estimation import AccuracyEstimates
+
+log = logging.getLogger("dalearn")
 
 
 class AccuracyEstimator(EvaluationConsumer):

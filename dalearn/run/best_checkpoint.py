@@ -13,14 +13,16 @@ decision is broadcast, so every process takes part in the same saves.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import lightning as L
 from lightning.pytorch.callbacks import Checkpoint
 from lightning.pytorch.trainer.states import TrainerFn
 
-from dalearn.run.logs import log
 from dalearn.selection import DEFAULT_ORACLE_METRIC, get_rule, pick_index
+
+log = logging.getLogger("dalearn")
 
 
 class BestCheckpoint(Checkpoint):

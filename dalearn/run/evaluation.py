@@ -16,17 +16,19 @@ config you have read.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.io import atomic_write_json
+from dalearn.io import atomic_write_json, setup_logging
 from dalearn.io.trusted.checkpoints import load_checkpoint
 from dalearn.io.trusted.configs import check_config, load_config
 from dalearn.run.factory import build_datamodule, build_model, silence_advertisements
-from dalearn.run.logs import log, setup_logging
+
+log = logging.getLogger("dalearn")
 
 
 def run_config_path(run_dir: Path) -> Path:

@@ -3,6 +3,10 @@
 Every object comes from a ``_target_`` node (:func:`dalearn.run.config.build`); the few
 decisions the config cannot express are made here and documented:
 
+- the network — ``method.classifier`` built on ``backbone`` with the data's number of classes,
+  and injected into the method (the lightning-hydra-template's ``net``);
+- what the data must give the method — read from the method's class and config before the
+  DataModule is built, and passed to it as plain arguments (:func:`training_data`);
 - ``optim.backbone_lr_mult: auto`` — 0.1 for a pretrained backbone (fine-tuning, as in the
   recipes), 1.0 for one trained from scratch;
 - ``channels_last`` — convolution weights stored NHWC (oneDNN's and cuDNN's preferred layout:
@@ -13,6 +17,7 @@ decisions the config cannot express are made here and documented:
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from typing import Any, Optional
@@ -21,40 +26,75 @@ import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from dalearn.io.trusted.configs import target_class
 from dalearn.run.checkpoint_io import AtomicCheckpointIO
 from dalearn.run.config import build
 from dalearn.run.loggers import build_loggers
 from dalearn.run.selection import validator_names
 
+#: the optimiser settings a method takes (``optim.momentum`` and the like reach the optimiser
+#: through the ``optim.optimizer`` node that interpolates them).
+METHOD_OPTIM_KEYS = ("lr", "lr_gamma", "lr_decay", "backbone_lr_mult")
+
 
 def resolve_optim(cfg: DictConfig) -> dict[str, Any]:
-    """The optimiser settings with ``optimizer`` instantiated (a partial that takes the
-    parameter groups) and ``backbone_lr_mult: auto`` decided. SGD refuses Nesterov momentum
-    without momentum, so ``momentum: 0`` turns ``nesterov`` off."""
-    optim = OmegaConf.to_container(cfg.optim, resolve=True)
+    """The method's optimiser settings: ``optim.optimizer`` instantiated (a partial that takes
+    the parameter groups), the schedule, and ``backbone_lr_mult: auto`` decided."""
+    if cfg.optim.get("optimizer") is None:
+        raise ValueError(
+            "optim.optimizer is missing: it names the optimiser as a _partial_ node, e.g. "
+            "{_target_: torch.optim.SGD, _partial_: true, momentum: 0.9} (see conf/optim/sgd.yaml)"
+        )
+    optim = {key: cfg.optim[key] for key in METHOD_OPTIM_KEYS if key in cfg.optim}
     if optim.get("backbone_lr_mult") == "auto":
         pretrained = bool(cfg.backbone.get("pretrained")) or bool(cfg.backbone.get("weights"))
         optim["backbone_lr_mult"] = 0.1 if pretrained else 1.0
-    if optim.get("optimizer") is not None:
-        node = cfg.optim.optimizer
-        no_momentum = node.get("momentum", 1) == 0 and node.get("nesterov")
-        optim["optimizer"] = build(node, **({"nesterov": False} if no_momentum else {}))
-    return optim
+    return {**optim, "optimizer": build(cfg.optim.optimizer)}
+
+
+def method_class(cfg: DictConfig) -> type:
+    """The class ``method._target_`` names (imported, not instantiated; through the trusted
+    reader, which alone turns a config's names into Python objects)."""
+    return target_class(cfg.method)
+
+
+def training_data(cfg: DictConfig) -> dict[str, Any]:
+    """What the configured method needs from the data, as DataModule arguments (the class's
+    :meth:`~dalearn.methods.base.DomainAdaptationModule.training_data` on its config): which
+    domains (``uses_source``), which target views, and the strong augmentation —
+    ``data.strong_augmentation``, when the config gives one, overrides the method's."""
+    read = getattr(method_class(cfg), "training_data", None)
+    if read is None:
+        return {}
+    needs = dict(read(OmegaConf.to_container(cfg.method, resolve=True)))
+    if cfg.data.get("strong_augmentation") is not None:
+        needs.pop("strong_augmentation", None)
+    return needs
 
 
 def build_datamodule(cfg: DictConfig) -> L.LightningDataModule:
-    """The configured ``data`` node."""
-    return build(cfg.data)
+    """The configured ``data`` node, told what the configured method needs (:func:`training_data`)."""
+    return build(cfg.data, **training_data(cfg))
 
 
 def build_model(cfg: DictConfig, num_classes: int) -> L.LightningModule:
-    """The configured method on the configured backbone, named as its config (``method.name``:
-    a combination such as ``cdan_mcc`` is a CDAN module, recorded under its own name)."""
-    backbone = build(cfg.backbone)
+    """The configured method on its network: ``method.classifier`` built on the configured
+    backbone with ``num_classes``, injected into the method with the optimiser settings and
+    the method's ``name`` (a combination such as ``cdan_mcc`` is a CDAN module recorded under
+    its own name)."""
     method = OmegaConf.to_container(cfg.method, resolve=True)
-    method.pop("name", None)
-    model = build(method, backbone=backbone, num_classes=num_classes, optim=resolve_optim(cfg))
-    model.name = str(cfg.method.name)
+    network = method.pop("classifier", None)
+    if network is None:
+        raise ValueError(
+            f"method.classifier is missing from the config of method {cfg.method.get('name')!r}: a method config "
+            "names its network, e.g. {_target_: dalearn.nn.ImageClassifier, bottleneck_dim: 256} (see "
+            "conf/method/dann.yaml); a run directory written before the network was part of the config cannot be "
+            "rebuilt from its config.yaml"
+        )
+    classifier = build(network, backbone=build(cfg.backbone), num_classes=num_classes)
+    # how to rebuild it (Method.load_from_checkpoint; dalearn/methods/conventions.py)
+    classifier.dalearn_spec = {"network": copy.deepcopy(network), "num_classes": num_classes}
+    model = build(method, classifier=classifier, optim=resolve_optim(cfg))
     model.use_validators(validator_names(cfg))
     if cfg.get("channels_last"):
         model = model.to(memory_format=torch.channels_last)
@@ -76,21 +116,6 @@ def build_trainer(cfg: DictConfig, resume_step: Optional[int] = None) -> L.Train
         default_root_dir=cfg.paths.run_dir,
         plugins=[AtomicCheckpointIO()],
     )
-
-
-def continue_logs(logger: DictConfig, resume_step: Optional[int]) -> dict[str, Any]:
-    """Constructor arguments that make a resumed run's logger continue the earlier log:
-    :class:`~dalearn.run.csv_logger.ContinuingCSVLogger` keeps the rows before
-    ``resume_step``; TensorBoard's writer discards the events from ``resume_step`` on
-    (``purge_step``). Other loggers get nothing."""
-    if resume_step is None:
-        return {}
-    target = str(logger.get("_target_", ""))
-    if target.endswith("ContinuingCSVLogger"):
-        return {"resume_step": resume_step}
-    if target.endswith("TensorBoardLogger"):
-        return {"purge_step": resume_step}
-    return {}
 
 
 class _AdvertisementFilter(logging.Filter):

@@ -56,8 +56,7 @@ def check_logger_package(name: str, node: DictConfig) -> None:
 
 def build_loggers(node: DictConfig, resume_step: Optional[int] = None) -> Union[Any, list[Any]]:
     """The logger (or the list of loggers) the ``logger`` node configures, each continuing
-    the earlier log of a resumed run (:func:`dalearn.run.factory.continue_logs`)."""
-    from dalearn.run.factory import continue_logs  # the factory imports this module
+    the earlier log of a resumed run (:func:`continue_logs`)."""
 
     nodes = logger_nodes(node)
     for name, child in nodes.items():
@@ -68,3 +67,18 @@ def build_loggers(node: DictConfig, resume_step: Optional[int] = None) -> Union[
             os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     loggers = [build(child, **continue_logs(child, resume_step)) for child in nodes.values()]
     return loggers[0] if "_target_" in node else loggers
+
+
+def continue_logs(logger: DictConfig, resume_step: Optional[int]) -> dict[str, Any]:
+    """Constructor arguments that make a resumed run's logger continue the earlier log:
+    :class:`~dalearn.run.csv_logger.ContinuingCSVLogger` keeps the rows before
+    ``resume_step``; TensorBoard's writer discards the events from ``resume_step`` on
+    (``purge_step``). Other loggers get nothing."""
+    if resume_step is None:
+        return {}
+    target = str(logger.get("_target_", ""))
+    if target.endswith("ContinuingCSVLogger"):
+        return {"resume_step": resume_step}
+    if target.endswith("TensorBoardLogger"):
+        return {"purge_step": resume_step}
+    return {}

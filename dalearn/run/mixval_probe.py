@@ -17,6 +17,7 @@ the scores are averaged over the processes.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Mapping
 
@@ -24,8 +25,9 @@ import lightning as L
 import torch
 
 from dalearn.run.evaluation_consumer import EvaluationConsumer
-from dalearn.run.logs import log
 from dalearn.validators.mixval import LAMBDA, mixval
+
+log = logging.getLogger("dalearn")
 
 ROLE = "target_val"
 

@@ -13,6 +13,7 @@ started over drops them all. Under DDP each process sees its shard of the target
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import lightning as L
@@ -20,8 +21,9 @@ import numpy as np
 import torch
 
 from dalearn.run.evaluation_consumer import EvaluationConsumer
-from dalearn.run.logs import log
 from dalearn.selection.predictions import PREDICTIONS_FILE, Predictions, read_predictions, write_predictions
+
+log = logging.getLogger("dalearn")
 
 ROLE = "target_val"
 

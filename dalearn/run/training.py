@@ -8,21 +8,23 @@ checked before any work); clearing removes only the files dalearn writes.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Optional
 
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
-from dalearn.io import atomic_write_text, remove_stale_temporaries
+from dalearn.io import atomic_write_text, remove_stale_temporaries, setup_logging
 from dalearn.io.ownership import path_part
 from dalearn.io.trusted.checkpoints import load_checkpoint
 from dalearn.run.factory import build_datamodule, build_model, build_trainer, set_cpu_threads
 from dalearn.run.lock import RunLock
-from dalearn.run.logs import log, setup_logging
 from dalearn.run.resolvers import run_hash
 from dalearn.run.rundir import CHECKPOINT_NAMES, RunDirectory
 from dalearn.run.selection import check_objective, check_validators, has_source_holdout
+
+log = logging.getLogger("dalearn")
 
 
 def check_selection(cfg: DictConfig) -> None:

@@ -2,10 +2,10 @@
 
 ``read_runs`` finds and reads the runs, ``read_grids`` what the sweep was asked to run,
 ``build_tables`` makes one :class:`Table` per (dataset group × selection rule), and
-``FORMATS`` / ``plot_table`` write them. ``dalearn-collect`` (:mod:`dalearn.collect`) is the
+``FORMATS`` / ``plot_table`` write them. ``dalearn-collect`` (:mod:`dalearn.cli.collect`) is the
 command line over these.
 
-``dalearn-select`` (:mod:`dalearn.select`) ranks a sweep's checkpoints across runs:
+``dalearn-select`` (:mod:`dalearn.cli.select`) ranks a sweep's checkpoints across runs:
 :mod:`~dalearn.tables.checkpoints` reads them, :mod:`dalearn.selection.sweep_ranking` picks per
 task (and seed) with the rule objects of :mod:`dalearn.selection`,
 :mod:`~dalearn.tables.sweep_selection` ties them together (EnsV from the runs' stored

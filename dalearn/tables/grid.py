@@ -9,9 +9,10 @@ axis names methods through the recipes' ``override /method: <name>`` defaults.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from dalearn.io.trusted.configs import yaml_data
 from dalearn.run.config import CONFIG_DIR
@@ -104,9 +105,11 @@ def read_grid(sweep_file: Path) -> Grid:
     )
 
 
-def read_grids(root: Path, warn=print) -> list[Grid]:
+def read_grids(root: Path, warn: Optional[Callable[[str], None]] = None) -> list[Grid]:
     """Every sweep grid under ``root`` (and in ``root`` itself). A file that cannot be read is
-    reported through ``warn`` and left out: expectations then come from the runs on disk."""
+    reported through ``warn`` (default: a warning on the ``dalearn`` logger) and left out:
+    expectations then come from the runs on disk."""
+    warn = warn or logging.getLogger("dalearn").warning
     grids = []
     for sweep_file in sorted(root.rglob(GRID_FILE)):
         if any(part.startswith(".") for part in sweep_file.relative_to(root).parts[:-1]):

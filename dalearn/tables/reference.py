@@ -2,8 +2,10 @@
 each dataset's task order, domain keys and column labels, which accuracy its table reports,
 and the published reference numbers (the "paper" column).
 
-The facts live in ``reference.json`` next to this file (plain data, reviewed against
-``methods.md``); this module only reads them. A dataset with ``paper`` numbers is a
+The facts live in ``reference.json`` next to this file, generated from the benchmarks' recipe
+tables (``dalearn/recipes/<benchmark>.yaml``: each row's ``label`` and ``paper`` number, each
+table's ``datasets`` and ``paper`` source) by ``dalearn-recipes --write``; this
+module only reads them. A dataset with ``paper`` numbers is a
 *published* benchmark: it gets a table of its own, its published task order, and an Avg over
 the tasks of the published average.
 """

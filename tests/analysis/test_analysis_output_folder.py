@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 
 from dalearn.analysis import analyze
 from dalearn.analysis.pipeline import OUTPUT_FILES, output_folder
-from dalearn.analyze import main
+from dalearn.cli.analyze import main
 from dalearn.io.atomic import _host
 from dalearn.io.ownership import MARKER, ForeignFolderError, read_marker, write_marker
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from dalearn.analysis import analyze
-from dalearn.analyze import main
+from dalearn.cli.analyze import main
 
 pytestmark = pytest.mark.slow
 

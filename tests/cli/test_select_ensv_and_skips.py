@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
-from dalearn.select import main
+from dalearn.cli.select import main
 from dalearn.selection.predictions import Predictions, write_predictions
 from dalearn.tables.sweep_selection import rank_sweep
 

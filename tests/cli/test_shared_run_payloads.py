@@ -142,7 +142,7 @@ def test_each_config_payload_is_real_without_the_reader(payload, clean_run, lab,
 
 
 def test_analyze_refuses_on_the_command_line_with_status_2(clean_run, lab, tmp_path, capsys):
-    from dalearn.analyze import main
+    from dalearn.cli.analyze import main
 
     marker, lab_dir = lab
     run = copy_run(clean_run, tmp_path / "run")

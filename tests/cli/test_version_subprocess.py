@@ -11,7 +11,7 @@ import dalearn
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", ["dalearn.train", "dalearn.drift.cli"])
+@pytest.mark.parametrize("module", ["dalearn.cli.train", "dalearn.cli.drift"])
 def test_hydra_command_prints_dalearn_version(module):
     done = subprocess.run(
         [sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=300, check=False

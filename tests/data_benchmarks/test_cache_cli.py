@@ -3,10 +3,10 @@ up-to-date caches, writes elsewhere with --cache-dir, and fails clearly on a mis
 
 from __future__ import annotations
 
+from dalearn.cli.data import main
 from dalearn.data.benchmarks import benchmark_domain
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
 from dalearn.data.cache import CachedImageList
-from dalearn.data.cli import main
 
 
 def test_cache_command_builds_then_reports_up_to_date(tmp_path, capsys):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from local_http import LocalServer, ServerState
 
+from dalearn.cli.data import main
 from dalearn.data.benchmarks import get_benchmark
-from dalearn.data.cli import main
 from dalearn.data.download import DownloadError, download_dataset
 
 FOLDERS = ("image_list", "amazon", "dslr", "webcam")
@@ -40,10 +40,10 @@ def test_downloads_extracts_and_then_fetches_nothing(office31_archives, tmp_path
         assert (root / "image_list" / "amazon.txt").is_file()
         assert len(list((root / "amazon" / "images").rglob("*.jpg"))) == 6
         state.requests.clear()
-        code, out, _ = run_cli(["download", "office31", "--root", str(root), "--mirror", url], capsys)
+        code, out, err = run_cli(["download", "office31", "--root", str(root), "--mirror", url], capsys)
     assert code == 0
     assert state.requests == []
-    assert out.count("present, skipped") == 4
+    assert err.count("present, skipped") == 4  # progress messages: the [dalearn] lines on stderr
     code, out, _ = run_cli(["verify", "office31", "--root", str(root), "--ignore-counts"], capsys)
     assert code == 0, out
 
@@ -65,10 +65,10 @@ def test_interrupted_transfer_fails_then_resumes(office31_archives, tmp_path, ca
         assert (root / "dslr").is_dir() and (root / "webcam").is_dir() and (root / "image_list").is_dir()
 
         state.requests.clear()
-        code, out, _ = run_cli(args, capsys)
+        code, out, err = run_cli(args, capsys)
     assert code == 0, out
     assert state.requests == [("amazon.tgz", f"bytes={kept}-")]
-    assert "resuming" in out
+    assert "resuming" in err
     assert leftovers(root) == []
     assert len(list((root / "amazon" / "images").rglob("*.jpg"))) == 6
 
@@ -138,7 +138,7 @@ def test_matching_checksum_is_accepted(office31_archives, tmp_path, capsys):
 
     digest = hashlib.sha256(office31_archives["image_list.zip"]).hexdigest()
     with LocalServer(ServerState(files=dict(office31_archives))) as url:
-        code, out, _ = run_cli(
+        code, out, err = run_cli(
             [
                 "download",
                 "office31",
@@ -154,7 +154,7 @@ def test_matching_checksum_is_accepted(office31_archives, tmp_path, capsys):
             capsys,
         )
     assert code == 0, out
-    assert digest in out
+    assert digest in err
 
 
 def test_404_exits_non_zero_with_url_and_manual_alternative(tmp_path):
@@ -163,7 +163,7 @@ def test_404_exits_non_zero_with_url_and_manual_alternative(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "dalearn.data.cli",
+                "dalearn.cli.data",
                 "download",
                 "office31",
                 "--root",

@@ -1,6 +1,8 @@
-"""The experiment recipes and benchmark sweeps: every dataset × method composes with the
-published hyperparameters, a two-step training run works on each generated tree, and a
-missing root stops a run before any work."""
+"""The experiment recipes and benchmark sweeps, checked against the one place they come from:
+every row of every recipe table composes (through Hydra, as ``dalearn-train`` composes it) to
+exactly what the row says, every benchmark's sweep holds exactly its table's rows in the
+table's order × its axes, a two-step training run works on each generated tree, and a missing
+root stops a run before any work."""
 
 from __future__ import annotations
 
@@ -11,69 +13,17 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from dalearn.data.benchmarks import get_benchmark
 from dalearn.data.benchmarks.domains import DatasetNotReadyError
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
+from dalearn.recipes import load_tables
 from dalearn.run.config import CONFIG_DIR
 from dalearn.run.training import train
 
-METHODS = ("source_only", "dann", "dan", "jan", "cdan", "mcd", "mdd")
-# Published optimiser settings per method (lr, lr_gamma, weight decay); MCD has no schedule.
-OPTIM = {
-    "source_only": (0.001, 0.0003, 0.0005),
-    "dann": (0.01, 0.001, 0.001),
-    "cdan": (0.01, 0.001, 0.001),
-    "dan": (0.003, 0.0003, 0.0005),
-    "jan": (0.003, 0.0003, 0.0005),
-    "mcd": (0.001, 0.0, 0.0005),
-    "mdd": (0.004, 0.0002, 0.0005),
-}
-# Published (epochs, iterations per epoch) per dataset and method.
-SCHEDULE = {
-    "office31": {
-        "source_only": (5, 500),
-        "dann": (20, 1000),
-        "dan": (20, 500),
-        "jan": (20, 500),
-        "cdan": (20, 1000),
-        "mcd": (20, 500),
-        "mdd": (20, 1000),
-    },
-    "office_home": {
-        "source_only": (5, 500),
-        "dann": (30, 1000),
-        "dan": (20, 500),
-        "jan": (20, 500),
-        "cdan": (30, 1000),
-        "mcd": (20, 500),
-        "mdd": (30, 1000),
-    },
-    "visda": {
-        "source_only": (20, 1000),
-        "dann": (30, 1000),
-        "dan": (20, 500),
-        "jan": (20, 500),
-        "cdan": (30, 1000),
-        "mcd": (20, 500),
-        "mdd": (30, 1000),
-    },
-    "domainnet": {
-        "source_only": (20, 2500),
-        "dann": (30, 2500),
-        "dan": (30, 2500),
-        "jan": (30, 2500),
-        "cdan": (30, 2500),
-        "mcd": (30, 2500),
-        "mdd": (40, 5000),
-    },
-}
-BACKBONE = {
-    "office31": "torchvision/resnet50",
-    "office_home": "torchvision/resnet50",
-    "visda": "torchvision/resnet101",
-    "domainnet": "torchvision/resnet101",
-}
+TABLES = load_tables()
+ROWS = [(table, recipe) for table in TABLES for recipe in table.recipes]
 # Small and fast on the CPU: LeNet on 32 × 32 crops, two iterations of batch 4.
 TINY = [
     "trainer=cpu",
@@ -90,61 +40,66 @@ TINY = [
 ]
 
 
-def compose_train(overrides: list[str]):
+def compose_train(overrides: list[str], hydra: bool = False):
     with initialize_config_dir(CONFIG_DIR, version_base="1.3"):
-        return compose("train", overrides=overrides, return_hydra_config=False)
+        return compose("train", overrides=overrides, return_hydra_config=hydra)
 
 
 @functools.lru_cache(maxsize=None)
-def recipe(experiment: str):
-    """The composed config of one experiment (cached: composing takes a few tenths of a second)."""
-    return compose_train([f"experiment={experiment}", "data.root=/nowhere"])
+def composed(experiment: str):
+    """The one place every experiment is composed (cached: composing takes a few tenths of a
+    second); a benchmark that downloads its data gets a root."""
+    cfg = compose_train([f"experiment={experiment}"], hydra=True)
+    return compose_train([f"experiment={experiment}", "data.root=/nowhere"], hydra=True) if "root" in cfg.data else cfg
 
 
-@pytest.mark.parametrize("dataset", list(SCHEDULE))
-def test_every_recipe_has_the_published_hyperparameters(dataset):
-    for method in METHODS:
-        cfg = recipe(f"{dataset}/{method}")
-        lr, gamma, wd = OPTIM[method]
-        if (dataset, method) == ("domainnet", "source_only"):
-            lr = 0.01
-        assert (cfg.optim.lr, cfg.optim.lr_gamma, cfg.optim.weight_decay) == (lr, gamma, wd), (dataset, method)
-        assert (cfg.trainer.max_epochs, cfg.data.iters_per_epoch) == SCHEDULE[dataset][method], (dataset, method)
-        assert cfg.method.name == method and cfg.backbone.name == BACKBONE[dataset]
-        assert cfg.backbone.pretrained == "IMAGENET1K_V1"
-        assert cfg.data.name.startswith(dataset) and cfg.trainer.accelerator == "gpu"
-        assert cfg.data.batch_size == (36 if (dataset, method) == ("visda", "mdd") else 32)
-    crops = {d: recipe(f"{d}/dann").data.train_transform.crop for d in SCHEDULE}
-    assert crops == {"office31": "random", "office_home": "random", "visda": "center", "domainnet": "random"}
+def leaves(values: dict, prefix: str) -> dict:
+    """``{"classifier": {"bottleneck_dim": 1}}`` under ``method`` → ``{"method.classifier.bottleneck_dim": 1}``."""
+    found = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            found.update(leaves(value, f"{prefix}.{key}"))
+        else:
+            found[f"{prefix}.{key}"] = value
+    return found
 
 
-def test_method_specific_recipe_values():
-    def method(name: str):
-        return recipe(name).method
+@pytest.mark.parametrize("table,recipe", ROWS, ids=[recipe.experiment for _, recipe in ROWS])
+def test_every_experiment_composes_to_its_table_row(table, recipe):
+    """The composed config holds the row's group options and every value the row sets, as the
+    table writes it (interpolations unresolved), and is named as the row."""
+    cfg = composed(recipe.experiment)
+    choices = cfg.hydra.runtime.choices
+    assert {group: choices[group] for group in ("method", *recipe.groups)} == {"method": recipe.method, **recipe.groups}
+    assert cfg.method.name == recipe.method
+    written = OmegaConf.to_container(cfg, resolve=False)
+    for section, values in recipe.settings.items():
+        for key, value in leaves(values, section).items():
+            node = written
+            for part in key.split("."):
+                node = node[part]
+            assert node == value and type(node) is type(value), (recipe.experiment, key, node, value)
 
-    assert [method(f"{d}/mcd").trade_off for d in SCHEDULE] == [10.0, 30.0, 1.0, 120.0]
-    assert [(method(f"{d}/mdd").bottleneck_dim, method(f"{d}/mdd").width) for d in SCHEDULE] == [
-        (1024, 1024),
-        (2048, 2048),
-        (1024, 1024),
-        (2048, 2048),
-    ]
-    cdan = method("domainnet/cdan")
-    assert (cdan.randomized, cdan.randomized_dim, cdan.bottleneck_dim) == (True, 51200, 1024)
-    assert [method(f"{d}/dann").bottleneck_dim for d in SCHEDULE] == [256, 256, 256, 1024]
-    assert recipe("office31/mcd").optim.backbone_lr_mult == 1.0
 
-
-@pytest.mark.parametrize("dataset", list(SCHEDULE))
-def test_benchmark_sweep_covers_every_task_method_and_seed(dataset):
-    with initialize_config_dir(CONFIG_DIR, version_base="1.3"):
-        cfg = compose("train", overrides=[f"benchmark={dataset}"], return_hydra_config=True)
+@pytest.mark.parametrize("table", TABLES, ids=[table.benchmark for table in TABLES])
+def test_every_benchmark_sweeps_exactly_its_table_rows(table):
+    cfg = compose_train([f"benchmark={table.benchmark}"], hydra=True)
     params = cfg.hydra.sweeper.params
-    assert params["experiment"].split(",") == [f"{dataset}/{m}" for m in METHODS]
-    assert tuple(params["data.task"].split(",")) == get_benchmark(dataset).tasks
-    assert params["seed"] == "0,1,2"
+    assert list(params) == ["experiment", *table.sweep.axes]
+    assert params["experiment"].split(",") == [recipe.experiment for recipe in table.recipes]
+    for axis, values in table.sweep.axes.items():
+        assert str(params[axis]).split(",") == [str(value) for value in values]
     assert cfg.hydra.mode.name == "MULTIRUN"
-    assert cfg.hydra.sweep.dir.endswith(f"benchmark/{dataset}")
+    assert cfg.hydra.sweep.dir.endswith(f"benchmark/{table.benchmark}")
+    if "data.task" in table.sweep.axes:  # a published benchmark: its tasks as the dataset spec lists them
+        dataset = table.recipes[0].groups["data"]
+        assert (
+            tuple(table.sweep.axes["data.task"])
+            == get_benchmark(dataset).tasks
+            == tuple(table.datasets[dataset]["tasks"])
+        )
+    for option in table.sweep.axes.get("data", []):
+        assert (Path(CONFIG_DIR) / "data" / f"{option}.yaml").is_file(), option
 
 
 @pytest.mark.slow
@@ -196,7 +151,7 @@ def test_benchmark_sweep_launches_its_runs(tmp_path):
         [
             sys.executable,
             "-m",
-            "dalearn.train",
+            "dalearn.cli.train",
             "benchmark=office31",
             "seed=0",
             "data.task=D2A",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dalearn.cli.data import main
 from dalearn.data.benchmarks import get_benchmark
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
-from dalearn.data.cli import main
 from dalearn.data.verify import verify_dataset
 
 

@@ -13,7 +13,7 @@ import torch
 from drift_helpers import CLASSES, read, zip_images
 from hydra import compose, initialize_config_dir
 
-from dalearn.drift.cli import generate
+from dalearn.cli.drift import generate
 from dalearn.drift.dataset import DriftedImageFolder
 from dalearn.run.config import CONFIG_DIR
 
@@ -63,7 +63,7 @@ def test_console_script_writes_only_the_output(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "dalearn.drift.cli",
+        "dalearn.cli.drift",
         "input.dataset=digits",
         "input.limit=12",
         "output_path=generated",

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from dalearn.drift.generator import ImageDatasetGenerator
 from dalearn.drift.transforms import ImageTransform, TransformInfo
-from dalearn.io import configure_console_logging
+from dalearn.io import setup_logging
 
 
 def test_generation_progress_is_a_few_log_lines(tree: Path, tmp_path: Path, capsys) -> None:
-    configure_console_logging()
+    setup_logging()
     generator = ImageDatasetGenerator(0, input_path=str(tree), batch_size=1)
     generator.add_abrupt_drift([TransformInfo(ImageTransform.GAUSSIAN_NOISE, 0.3)])
     generator.sample(120, tmp_path / "out")

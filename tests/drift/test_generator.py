@@ -12,6 +12,7 @@ import pytest
 import torch
 from drift_helpers import CLASSES, PER_CLASS, read, source_image, zip_images
 
+from dalearn.data.offline_source import OfflineSource
 from dalearn.drift import ImageDatasetGenerator, ImageTransform, TransformInfo
 from dalearn.drift import output as drift_output
 from dalearn.drift.embeddings import Embedder
@@ -154,7 +155,7 @@ def test_mixed_sizes_and_grayscale_files(tree: Path, tmp_path: Path) -> None:
 
 
 def test_offline_source(tmp_path: Path) -> None:
-    gen = ImageDatasetGenerator.from_offline(0, "digits", split="test", limit=40)
+    gen = ImageDatasetGenerator(0, source=OfflineSource("digits", split="test", limit=40))
     gen.add_abrupt_drift([TransformInfo(ImageTransform.DEFAULT, 0.5)])
     gen.sample(40, tmp_path / "out")
     drift = read(tmp_path / "out", "drift")

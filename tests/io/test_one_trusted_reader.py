@@ -16,6 +16,7 @@ READER = {
     "dalearn/io/trusted/configs.py": {
         "omegaconf.OmegaConf.load",
         "hydra.utils.instantiate",
+        "hydra.utils.get_class",  # target_class: the run factory reads a method's class (never built)
     },
 }
 #: what reads (and may run) the content of a file, or builds objects by name from a config.

@@ -62,14 +62,14 @@ def test_the_extra_callables_are_few_and_each_has_its_reason():
 
 
 def test_the_readme_lists_what_the_code_trusts(capsys):
-    from dalearn.io.trusted.__main__ import main
+    from dalearn.cli.trusted import main
 
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out.strip()
     assert printed == render.markdown()
     text = README.read_text(encoding="utf-8")
     start, end = text.index(render.BEGIN), text.index(render.END) + len(render.END)
-    assert text[start:end] == render.markdown(), "regenerate with `python -m dalearn.io.trusted --markdown`"
+    assert text[start:end] == render.markdown(), "regenerate with `python -m dalearn.cli.trusted --markdown`"
     for name in TRUSTED_CALLABLES:
         assert name.rsplit(".", 1)[1] in printed
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from dalearn.methods import DANN, MCD
-from dalearn.nn import build_backbone
+from dalearn.nn import ImageClassifier, MCDClassifier, build_backbone
 from dalearn.run.training import train
 
 
@@ -25,17 +25,24 @@ def _train(train_cfg, overrides):
 def test_dann_loads_from_its_checkpoint_alone(train_cfg):
     cfg, path = _train(
         train_cfg,
-        ["method=dann", "method.bottleneck_dim=32", "method.hidden_size=16", "+method.regularizers.mcc.weight=0.1"],
+        [
+            "method=dann",
+            "method.classifier.bottleneck_dim=32",
+            "method.hidden_size=16",
+            "+method.regularizers.mcc.weight=0.1",
+        ],
     )
     stored = torch.load(path, map_location="cpu", weights_only=True)
     hparams = stored["hyper_parameters"]
-    assert hparams["backbone"] == {"name": "lenet", "in_chans": 3}
+    assert hparams["classifier"]["backbone"] == {"name": "lenet", "in_chans": 3}
+    assert hparams["classifier"]["num_classes"] == 10
+    assert hparams["classifier"]["network"]["_target_"] == "dalearn.nn.ImageClassifier"
     assert hparams["regularizers"] == {"mcc": {"weight": 0.1}} and type(hparams["regularizers"]) is dict
-    assert hparams["bottleneck_dim"] == 32 and hparams["hidden_size"] == 16 and hparams["num_classes"] == 10
+    assert hparams["classifier"]["network"]["bottleneck_dim"] == 32 and hparams["hidden_size"] == 16
     assert "optimizer" not in hparams["optim"] and hparams["optim"]["lr"] == cfg.optim.lr
 
     model = DANN.load_from_checkpoint(path)
-    assert type(model) is DANN and model.hparams.bottleneck_dim == 32
+    assert type(model) is DANN and model.classifier.bottleneck_dim == 32
     state = model.state_dict()
     tensors = {key: value for key, value in stored["state_dict"].items() if isinstance(value, torch.Tensor)}
     assert len(tensors) > 10
@@ -44,9 +51,7 @@ def test_dann_loads_from_its_checkpoint_alone(train_cfg):
 
     # the same logits as the weights put into a freshly built module by hand
     manual = DANN(
-        build_backbone("lenet", in_chans=3),
-        num_classes=10,
-        bottleneck_dim=32,
+        ImageClassifier(build_backbone("lenet", in_chans=3), num_classes=10, bottleneck_dim=32),
         hidden_size=16,
         regularizers={"mcc": {"weight": 0.1}},
     )
@@ -80,9 +85,9 @@ class TinyBackbone(torch.nn.Module):
         return self.layer(x)
 
 
-def test_a_checkpoint_without_a_backbone_record_asks_for_one(tmp_path):
-    model = MCD(TinyBackbone(), num_classes=3)
-    assert model.hparams["backbone"] is None
+def test_a_checkpoint_without_a_network_record_asks_for_one(tmp_path):
+    model = MCD(MCDClassifier(TinyBackbone(), num_classes=3, bottleneck_dim=16))
+    assert model.hparams["classifier"] is None
     path = tmp_path / "plain.ckpt"
     torch.save(
         {
@@ -92,11 +97,34 @@ def test_a_checkpoint_without_a_backbone_record_asks_for_one(tmp_path):
         },
         path,
     )
-    with pytest.raises(ValueError, match=r"does not record how its backbone was built.*backbone=build_backbone"):
+    with pytest.raises(ValueError, match=r"does not record how its network was built.*classifier="):
         MCD.load_from_checkpoint(path)
     with pytest.raises(ValueError, match="weights_only=True only"):
         MCD.load_from_checkpoint(path, weights_only=False)
-    loaded = MCD.load_from_checkpoint(path, backbone=TinyBackbone())  # given, it loads
+    loaded = MCD.load_from_checkpoint(path, classifier=MCDClassifier(TinyBackbone(), num_classes=3, bottleneck_dim=16))
     x = torch.rand(5, 2, 2)
     model.eval(), loaded.eval()
     assert torch.allclose(loaded(x), model(x))
+
+
+def test_a_recorded_network_is_checked_before_it_is_built(tmp_path):
+    """A checkpoint's network record names a callable: the trusted reader's allow-list decides,
+    so a shared checkpoint cannot run code through its hyperparameters either."""
+    from dalearn.io.trusted.configs import UntrustedConfigError
+
+    model = MCD(MCDClassifier(build_backbone("lenet", in_chans=3), num_classes=3, bottleneck_dim=16))
+    hparams = dict(model.hparams)
+    planted = tmp_path / "planted.txt"
+    hparams["classifier"] = {
+        "network": {"_target_": "builtins.open", "file": str(planted), "mode": "w"},
+        "num_classes": 3,
+        "backbone": {"name": "lenet", "in_chans": 3},
+    }
+    path = tmp_path / "hostile.ckpt"
+    torch.save(
+        {"state_dict": model.state_dict(), "hyper_parameters": hparams, "pytorch-lightning_version": L.__version__},
+        path,
+    )
+    with pytest.raises(UntrustedConfigError, match="builtins.open"):
+        MCD.load_from_checkpoint(path)
+    assert not planted.exists()

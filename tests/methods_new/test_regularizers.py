@@ -6,22 +6,28 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from scipy.spatial.distance import cdist
 
-from dalearn.losses import BatchSpectralPenalizationLoss, MinimumClassConfusionLoss
+from dalearn.losses import BatchSpectralPenalizationLoss, MinimumClassConfusionLoss, entropy
 from dalearn.methods import CDAN, DANN, MCD, SourceOnly
 from dalearn.methods.clustering import cluster_pseudo_labels
 from dalearn.methods.regularizers import REGULARIZERS, build_regularizers
-from dalearn.nn import build_backbone
+from dalearn.nn import ImageClassifier, MCDClassifier, bottleneck, build_backbone
 
 
 def lenet():
     return build_backbone("lenet", pretrained=False)
 
 
+def network(bottleneck_dim: int = 256) -> ImageClassifier:
+    """DANN's and CDAN's network on LeNet, as their configs build it."""
+    return ImageClassifier(lenet(), 10, bottleneck, bottleneck_dim)
+
+
 def test_objective_adds_each_weighted_term_and_keeps_it_for_the_log():
     torch.manual_seed(0)
-    model = DANN(lenet(), 10, regularizers={"mcc": {"weight": 0.7, "temperature": 2.0}, "bsp": {"weight": 1e-3}})
+    model = DANN(network(), regularizers={"mcc": {"weight": 0.7, "temperature": 2.0}, "bsp": {"weight": 1e-3}})
     x_s, y_s, x_t = torch.rand(8, 3, 28, 28), torch.randint(0, 10, (8,)), torch.rand(8, 3, 28, 28)
     losses = model.compute_losses(x_s, y_s, x_t)
     total = model.add_regularizers(losses)
@@ -36,19 +42,26 @@ def test_mcd_adds_the_terms_to_step_a_on_the_mean_of_its_two_heads():
     """MCD+MCC: the regulariser reads log((p1 + p2) / 2) of the target batch and G's features,
     recomputed here from the heads themselves."""
     torch.manual_seed(0)
-    model = MCD(lenet(), 10, bottleneck_dim=64, regularizers={"mcc": {"weight": 0.5}, "bsp": {"weight": 1e-3}})
+    model = MCD(MCDClassifier(lenet(), 10, 64), regularizers={"mcc": {"weight": 0.5}, "bsp": {"weight": 1e-3}})
     x_s, y_s, x_t = torch.rand(8, 3, 28, 28), torch.randint(0, 10, (8,)), torch.rand(6, 3, 28, 28)
     model.eval()
-    losses = model.compute_losses(x_s, y_s, x_t)
-    total = model.add_regularizers(losses)
+    minimised = []
+    model.minimise = lambda loss, *optimizers: minimised.append(loss)  # the steps' objectives, no optimiser
+    model.optimizers = lambda: (None, None)
+    with torch.no_grad():
+        total = model.training_iteration(x_s, y_s, x_t)
     g_t = model.classifier.backbone(x_t)
     g_s = model.classifier.backbone(x_s)
-    p1, p2 = (torch.softmax(head(g_t), dim=1) for head in (model.classifier.head1, model.classifier.head2))
+    heads = (model.classifier.head1, model.classifier.head2)
+    p1, p2 = (torch.softmax(head(g_t), dim=1) for head in heads)
     mcc = MinimumClassConfusionLoss(2.5)(torch.log((p1 + p2) / 2))
     bsp = BatchSpectralPenalizationLoss(1)(g_s, g_t)
+    step_a = sum(F.cross_entropy(head(g_s), y_s) for head in heads) + 0.01 * (entropy(p1) + entropy(p2))
     torch.testing.assert_close(total["reg/mcc"], mcc)
     torch.testing.assert_close(total["reg/bsp"], bsp)
-    torch.testing.assert_close(total["loss"], losses["loss"] + 0.5 * mcc + 1e-3 * bsp)
+    torch.testing.assert_close(total["loss"], step_a + 0.5 * mcc + 1e-3 * bsp)
+    torch.testing.assert_close(minimised[0], total["loss"])
+    assert len(minimised) == 2 + model.num_k  # steps A, B and num_k × C
 
 
 def test_paper_defaults_when_only_a_name_is_given():
@@ -62,7 +75,7 @@ def test_paper_defaults_when_only_a_name_is_given():
 
 def test_a_regulariser_the_method_cannot_feed_is_refused_naming_all_three():
     with pytest.raises(ValueError, match=r"method SourceOnly cannot take the regulariser 'mcc'.*\['logits_t'\]"):
-        SourceOnly(lenet(), 10, regularizers={"mcc": {"weight": 1.0}})
+        SourceOnly(ImageClassifier(lenet(), 10), regularizers={"mcc": {"weight": 1.0}})
 
 
 @pytest.mark.parametrize(
@@ -76,7 +89,7 @@ def test_a_regulariser_the_method_cannot_feed_is_refused_naming_all_three():
 )
 def test_bad_settings_are_refused(spec, error, message):
     with pytest.raises(error, match=message):
-        CDAN(lenet(), 10, regularizers=spec)
+        CDAN(network(), regularizers=spec)
 
 
 def numpy_shot_labels(features, probabilities, rounds):

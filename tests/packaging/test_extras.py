@@ -22,7 +22,10 @@ PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["
 
 #: the packages a core user imports, and the modules they pull in (their own and these).
 CORE_PACKAGES = ["losses", "nn", "metrics", "validators", "ood", "io"]
-CORE_MODULES = {"dalearn/__init__.py", "dalearn/_extras.py", "dalearn/version_flag.py"}
+CORE_MODULES = {"dalearn/__init__.py", "dalearn/_extras.py"}
+#: modules of the core packages that belong to an extra, and check for it before importing it
+#: (``dalearn._extras.require``): the reader of configs is used by the [train] commands only.
+EXTRA_MODULES = {"dalearn/io/trusted/configs.py": "train"}
 #: importable name → distribution of each core requirement.
 CORE_IMPORTS = {"torch": "torch", "torchmetrics": "torchmetrics", "numpy": "numpy", "tqdm": "tqdm"}
 
@@ -45,6 +48,7 @@ def test_core_requirements_are_at_most_five_and_cover_the_core_imports():
     files = sorted(
         {p for part in CORE_PACKAGES for p in (PACKAGE / part).rglob("*.py")} | {ROOT / m for m in CORE_MODULES}
     )
+    files = [path for path in files if str(path.relative_to(ROOT)) not in EXTRA_MODULES]
     third_party = {}
     for path in files:
         for name in _module_level_imports(path) - {"dalearn", "__future__"}:
@@ -54,9 +58,29 @@ def test_core_requirements_are_at_most_five_and_cover_the_core_imports():
     assert not extra, f"the core packages import modules the core does not install: {extra}"
 
 
+def test_a_core_module_of_an_extra_checks_for_it_first():
+    for module, extra in EXTRA_MODULES.items():
+        body = ast.parse((ROOT / module).read_text(encoding="utf-8")).body
+        first_third_party = next(
+            index
+            for index, node in enumerate(body)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            and (getattr(node, "module", None) or node.names[0].name).split(".")[0] not in {"__future__", "dalearn"}
+            and (getattr(node, "module", None) or node.names[0].name).split(".")[0] not in sys.stdlib_module_names
+        )
+        calls = [
+            node
+            for node in body[:first_third_party]
+            if isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "require"
+        ]
+        assert calls and calls[0].value.args[0].value == extra, f"{module} must call require({extra!r}, …) first"
+
+
 def test_the_core_packages_import_only_core_dalearn_parts():
     """A core module importing e.g. dalearn.data would pull the train extra in through the back door."""
-    allowed = {f"dalearn.{part}" for part in CORE_PACKAGES} | {"dalearn", "dalearn._extras", "dalearn.version_flag"}
+    allowed = {f"dalearn.{part}" for part in CORE_PACKAGES} | {"dalearn", "dalearn._extras"}
     wrong = []
     for part in CORE_PACKAGES:
         for path in (PACKAGE / part).rglob("*.py"):
@@ -123,7 +147,7 @@ def test_importing_a_part_without_its_extra_says_what_to_install(module, blocked
     assert blocked in str(caught.value)
 
 
-@pytest.mark.parametrize("command", ["dalearn.train", "dalearn.eval", "dalearn.drift.cli"])
+@pytest.mark.parametrize("command", ["dalearn.cli.train", "dalearn.cli.eval", "dalearn.cli.drift"])
 def test_a_hydra_command_without_the_train_extra_says_what_to_install(command, monkeypatch):
     """The console script's module imports dalearn._require_train before Hydra."""
     monkeypatch.setitem(sys.modules, "hydra", None)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import dalearn
-from dalearn.version_flag import version_line, with_version_flag
+from dalearn.cli.version import version_line, with_version_flag
 
 tomllib = pytest.importorskip("tomllib")  # standard library from Python 3.11 (skipped on 3.10)
 
@@ -37,7 +37,7 @@ def test_changelog_and_citation_name_this_version():
     assert re.search(rf"^version: {re.escape(dalearn.__version__)}$", citation, flags=re.MULTILINE)
 
 
-def test_there_are_seven_console_scripts():
+def test_there_are_eight_console_scripts():
     assert sorted(SCRIPTS) == sorted(
         [
             "dalearn-train",
@@ -47,6 +47,7 @@ def test_there_are_seven_console_scripts():
             "dalearn-data",
             "dalearn-drift",
             "dalearn-analyze",
+            "dalearn-recipes",
         ]
     )
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from fake_checkpoints import write_run
 
-from dalearn.select import main
+from dalearn.cli.select import main
 from dalearn.selection.weighted_spearman import weighted_spearman
 from dalearn.tables.sweep_selection import rank_sweep
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from golden_sweeps import office31_sweep, offline_sweep
 
-from dalearn.collect import main
+from dalearn.cli.collect import main
 
 GOLDEN = Path(__file__).parent / "golden"
 BUILDERS = {"office31": office31_sweep, "offline": offline_sweep}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fake_sweep import config, metrics, write_run
 
-from dalearn.io import configure_console_logging
+from dalearn.io import setup_logging
 from dalearn.tables import read_runs
 
 
@@ -13,7 +13,7 @@ def test_reading_many_runs_logs_a_few_progress_lines(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     for seed in range(105):
         write_run(sweep, config("digits", "clean2m", "source_only", seed), metrics({"oracle": 0.5}))
-    configure_console_logging()
+    setup_logging()
     runs = read_runs(sweep)
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith(f"[dalearn] read runs under {sweep}:")]

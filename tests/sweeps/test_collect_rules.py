@@ -11,7 +11,7 @@ import pytest
 from fake_sweep import config, metrics, write_grid, write_run
 from golden_sweeps import OFFICE31_TASKS, accuracy, office31_sweep, offline_sweep
 
-from dalearn.collect import main
+from dalearn.cli.collect import main
 from dalearn.tables import build_tables, read_grids, read_runs
 from dalearn.tables.grid import read_grid
 from dalearn.tables.reference import dataset_info
@@ -138,7 +138,7 @@ def test_unreadable_grid_falls_back_to_the_runs_on_disk(tmp_path, capsys):
     sweep = offline_sweep(tmp_path / "sweep")
     (sweep / "multirun.yaml").write_text("hydra:\n  overrides:\n    task: ['seed=not_a_number']\n")
     assert main([str(sweep), "--quiet"]) == 0
-    assert "could not read the sweep grid" in capsys.readouterr().out
+    assert "could not read the sweep grid" in capsys.readouterr().err
     assert "| DANN | / | 64.6 ± 0.8 (2) |" in (sweep / "tables" / "oracle.md").read_text()
 
 
@@ -155,7 +155,7 @@ def test_a_sweep_with_no_finished_run_writes_nothing(tmp_path, capsys):
     sweep = tmp_path / "sweep"
     write_run(sweep, config("digits", "clean2m", "dann", 0), state="incomplete")
     assert main([str(sweep)]) == 0
-    assert "no finished run yet" in capsys.readouterr().out
+    assert "no finished run yet" in capsys.readouterr().err
     assert not (sweep / "tables").exists()
 
 
@@ -185,4 +185,4 @@ def test_console_script_prints_the_tables(tmp_path):
     result = subprocess.run([str(script), str(sweep)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "### Digits, Fashion-MNIST — target accuracy (%), selection: last" in result.stdout
-    assert f"6 files written to {sweep / 'tables'}" in result.stdout
+    assert f"[dalearn] 6 files written to {sweep / 'tables'}" in result.stderr  # tables on stdout, messages on stderr

@@ -11,7 +11,7 @@ import pytest
 from fake_sweep import config, metrics, write_run
 from hydra import compose, initialize_config_dir
 
-from dalearn.collect import main
+from dalearn.cli.collect import main
 from dalearn.run.config import CONFIG_DIR
 
 

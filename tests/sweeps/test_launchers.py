@@ -23,7 +23,7 @@ from typing import Optional
 
 import pytest
 
-from dalearn.collect import main as collect
+from dalearn.cli.collect import main as collect
 
 FAST = ["debug=fast", "cpu_threads=1"]
 RUN_FILES = ("config.yaml", "metrics.json", "done", "checkpoints/last.ckpt", "checkpoints/best.ckpt")
@@ -109,11 +109,11 @@ def test_submitit_local_sweep_with_a_failing_job(tmp_path, capsys):
     finished = run_dir(sweep, "clean2m", "source_only")
     assert (finished / "done").is_file() and (finished / "metrics.json").is_file()
     assert not (run_dir(sweep, "clean2bogus", "source_only") / "done").exists()
-    job_logs = "".join(p.read_text() for p in (sweep / ".submitit").rglob("*_log.out"))
+    job_logs = "".join(p.read_text() for p in (sweep / ".submitit").rglob("*_log.err"))  # [dalearn] lines: stderr
     assert f"results saved in {finished}" in job_logs
 
     assert collect([str(sweep), "--strict", "--quiet"]) == 1
-    assert "offline: 2 runs expected, 1 finished, 1 incomplete, 0 missing" in capsys.readouterr().out
+    assert "offline: 2 runs expected, 1 finished, 1 incomplete, 0 missing" in capsys.readouterr().err
 
 
 def _fake_slurm(folder: Path, capture: Path) -> dict[str, str]:

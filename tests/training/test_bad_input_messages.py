@@ -109,7 +109,7 @@ def test_ctrl_c_prints_the_resume_hint(tmp_path):
     # non-interactive shell (nohup … &) inherits SIGINT ignored, and Python then installs no
     # KeyboardInterrupt handler — the run would finish as if Ctrl-C had never been pressed.
     process = subprocess.Popen(
-        [sys.executable, "-m", "dalearn.train", *args],
+        [sys.executable, "-m", "dalearn.cli.train", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -26,16 +26,16 @@ def cli(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.mark.slow
 def test_single_run_then_rerun_then_eval(tmp_path):
     first = cli("dalearn-train", *FAST, "method=cdan", cwd=tmp_path)
-    assert "results saved in" in first.stdout
+    assert "results saved in" in first.stderr  # the console: [dalearn] lines on standard error
     (metrics_path,) = tmp_path.glob("outputs/runs/digits_clean2drift/cdan/seed0-*/metrics.json")
-    assert str(metrics_path.parent.resolve()) in first.stdout
-    assert "target accuracy" in first.stdout and "source accuracy" in first.stdout
+    assert str(metrics_path.parent.resolve()) in first.stderr
+    assert "target accuracy" in first.stderr and "source accuracy" in first.stderr
 
     again = cli("dalearn-train", *FAST, "method=cdan", cwd=tmp_path)
-    assert "already finished" in again.stdout
+    assert "already finished" in again.stderr
 
     evaluated = cli("dalearn-eval", f"ckpt_path={metrics_path.parent / 'checkpoints' / 'last.ckpt'}", cwd=tmp_path)
-    assert "written to" in evaluated.stdout
+    assert "written to" in evaluated.stderr
     results = json.loads((metrics_path.parent / "eval.json").read_text())["results"]
     assert results["val/tgt_acc"] == pytest.approx(json.loads(metrics_path.read_text())["history"][-1]["val/tgt_acc"])
 
@@ -50,7 +50,7 @@ def test_multirun_sweep_over_methods_and_seeds(tmp_path):
         ("mdd", "seed0"),
         ("mdd", "seed1"),
     ]
-    assert result.stdout.count("results saved in") == 4
+    assert result.stderr.count("results saved in") == 4
 
 
 @pytest.mark.slow
@@ -62,7 +62,7 @@ def test_every_other_method_trains_from_the_command_line(tmp_path):
 
     methods = ["source_only", "dan", "jan", "mcd"]
     result = cli("dalearn-train", "-m", *FAST, f"method={','.join(methods)}", cwd=tmp_path)
-    assert result.stdout.count("results saved in") == len(methods)
+    assert result.stderr.count("results saved in") == len(methods)
     for method in methods:
         (log,) = tmp_path.glob(f"outputs/multirun/digits_clean2drift/{method}/seed0-*/logs/version_*/metrics.csv")
         with log.open() as handle:

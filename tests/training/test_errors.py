@@ -13,7 +13,7 @@ from dalearn.run.training import train
 
 
 def run_cli(*overrides: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dalearn.train", *overrides], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "dalearn.cli.train", *overrides], capture_output=True, text=True)
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def write_hostile_checkpoint(path: Path, marker: Path) -> None:
 def test_eval_refuses_a_checkpoint_that_would_run_code(tmp_path, train_cfg):
     run, marker = shared_run(train_cfg), tmp_path / "pwned-by-checkpoint"
     write_hostile_checkpoint(run / "checkpoints" / "best.ckpt", marker)
-    result = cli("dalearn.eval", f"ckpt_path={run / 'checkpoints' / 'best.ckpt'}", cwd=tmp_path)
+    result = cli("dalearn.cli.eval", f"ckpt_path={run / 'checkpoints' / 'best.ckpt'}", cwd=tmp_path)
     assert result.returncode != 0
     assert not marker.exists(), "the checkpoint's payload ran"
     assert "best.ckpt was refused: loading it would call io.open" in result.stderr
@@ -57,7 +57,7 @@ def test_train_refuses_the_same_checkpoint_before_training(tmp_path):
     hostile = tmp_path / "hostile.ckpt"
     write_hostile_checkpoint(hostile, marker)
     result = cli(
-        "dalearn.train", "debug=fast", f"paths.output_root={tmp_path / 'out'}", f"ckpt_path={hostile}", cwd=tmp_path
+        "dalearn.cli.train", "debug=fast", f"paths.output_root={tmp_path / 'out'}", f"ckpt_path={hostile}", cwd=tmp_path
     )
     assert result.returncode != 0
     assert not marker.exists()
@@ -71,7 +71,7 @@ def test_eval_refuses_a_config_that_names_an_arbitrary_callable(tmp_path, train_
     cfg = OmegaConf.load(run / "config.yaml")
     cfg.data = {"_target_": "builtins.open", "file": str(marker), "mode": "w"}
     (run / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
-    result = cli("dalearn.eval", f"ckpt_path={run / 'checkpoints' / 'best.ckpt'}", cwd=tmp_path)
+    result = cli("dalearn.cli.eval", f"ckpt_path={run / 'checkpoints' / 'best.ckpt'}", cwd=tmp_path)
     assert result.returncode != 0
     assert not marker.exists(), "the config's _target_ ran"
     assert "data._target_='builtins.open'" in result.stderr and "trust_config=true" in result.stderr

@@ -75,7 +75,7 @@ def test_the_lightning_tip_advertisement_is_not_printed(tmp_path):
     # process, which earlier tests in a pytest worker would otherwise have changed.
     env = {key: value for key, value in os.environ.items() if key != "DALEARN_SHOW_TIPS"}
     shown = subprocess.run(
-        [sys.executable, "-m", "dalearn.train", "debug=fast", "cpu_threads=1", f"paths.output_root={tmp_path}"],
+        [sys.executable, "-m", "dalearn.cli.train", "debug=fast", "cpu_threads=1", f"paths.output_root={tmp_path}"],
         capture_output=True,
         text=True,
         env=env,
@@ -112,7 +112,7 @@ def max_step(path: Path) -> int:
 @pytest.mark.slow
 def test_a_resumed_run_continues_one_log_without_the_replayed_rows(tmp_path):
     def command(root: Path, *extra: str) -> list[str]:
-        return [sys.executable, "-m", "dalearn.train", *ARGS, f"paths.output_root={root}", *extra]
+        return [sys.executable, "-m", "dalearn.cli.train", *ARGS, f"paths.output_root={root}", *extra]
 
     subprocess.run(command(tmp_path / "a"), check=True, capture_output=True)
     (expected,) = (tmp_path / "a").glob("runs/*/*/*/logs/version_0/metrics.csv")
@@ -143,7 +143,7 @@ def test_a_resumed_run_continues_one_log_without_the_replayed_rows(tmp_path):
 def test_collect_names_a_finished_run_whose_metrics_are_empty(train_cfg, tmp_path, capsys):
     from omegaconf import OmegaConf
 
-    from dalearn.collect import main
+    from dalearn.cli.collect import main
 
     run = tmp_path / "sweep" / "digits_clean2drift" / "dann" / "seed0-abc"
     run.mkdir(parents=True)

@@ -84,7 +84,7 @@ def test_mdd_steps_its_grl_once_per_iteration(train_cfg):
 
 
 def test_cdan_discriminator_sees_classes_times_features(train_cfg):
-    cfg = train_cfg(["method=cdan", "method.bottleneck_dim=32"])
+    cfg = train_cfg(["method=cdan", "method.classifier.bottleneck_dim=32"])
     model = build_model(cfg, num_classes=10)
     seen = []
     model.discriminator.register_forward_hook(lambda module, args, out: seen.append(args[0].shape))

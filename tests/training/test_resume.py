@@ -24,7 +24,7 @@ ARGS = [
 
 
 def command(output_root: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "dalearn.train", *ARGS, f"paths.output_root={output_root}", *extra]
+    return [sys.executable, "-m", "dalearn.cli.train", *ARGS, f"paths.output_root={output_root}", *extra]
 
 
 def run_dir(output_root: Path) -> Path:
@@ -51,6 +51,6 @@ def test_resume_after_kill_gives_the_uninterrupted_metrics(tmp_path):
 
     resumed = subprocess.run(command(tmp_path / "b", "resume=true"), env=env, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert "resuming from" in resumed.stdout
+    assert "resuming from" in resumed.stderr
     assert interrupted.name == run_dir(tmp_path / "a").name
     assert json.loads((interrupted / "metrics.json").read_text()) == expected

@@ -27,7 +27,7 @@ ARGS = [
 
 
 def command(output_root: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "dalearn.train", *ARGS, f"paths.output_root={output_root}", *extra]
+    return [sys.executable, "-m", "dalearn.cli.train", *ARGS, f"paths.output_root={output_root}", *extra]
 
 
 def wait_for(pattern: str, root: Path, process: subprocess.Popen, seconds: float = 300) -> Path:

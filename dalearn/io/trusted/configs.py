@@ -34,8 +34,12 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
+from dalearn._extras import require
+
+require("train", "hydra", "omegaconf", by="dalearn.io.trusted.configs (reading a configuration)")
+
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import GrammarParseError, OmegaConfBaseException
 
@@ -133,6 +137,13 @@ def check_config(
                 f"config can name any Python callable and it would run: read the config, and if you trust it pass "
                 f"{trust_hint}"
             )
+
+
+def target_class(node: Any) -> type:
+    """The class ``node._target_`` names, imported but not instantiated (the run's factory reads
+    what a method needs from its class). Like :func:`build`, for configurations composed from
+    the user's own command line or checked by :func:`check_config`."""
+    return get_class(str(node["_target_"]))
 
 
 def build(node: Any, **kwargs: Any) -> Any:

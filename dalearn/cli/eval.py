@@ -10,11 +10,9 @@ import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip lin
 import hydra
 from omegaconf import DictConfig
 
+from dalearn.cli.version import with_version_flag
 from dalearn.run.config import CONFIG_DIR, quiet_known_warnings
 from dalearn.run.evaluation import evaluate
-from dalearn.version_flag import with_version_flag
-
-__all__ = ["evaluate", "main"]
 
 
 @with_version_flag  # `--version` → 'dalearn X.Y.Z' (before Hydra can answer it)

@@ -1,4 +1,4 @@
-"""``python -m dalearn.io.trusted --markdown``: print the README's list of trusted callables
+"""``python -m dalearn.cli.trusted --markdown``: print the README's list of trusted callables
 and resolvers (:func:`dalearn.io.trusted.render.markdown`)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dalearn.io.trusted.render import markdown
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dalearn.io.trusted", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m dalearn.cli.trusted", description=__doc__.split("\n\n")[0])
     parser.add_argument("--markdown", action="store_true", help="print the list as the README shows it")
     parser.parse_args(argv)
     print(markdown())

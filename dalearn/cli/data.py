@@ -15,11 +15,11 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
+from dalearn.cli.version import with_version_flag
 from dalearn.data.benchmarks import BENCHMARKS, get_benchmark
 from dalearn.data.download import DownloadError, download_dataset
 from dalearn.data.verify import format_report, verify_dataset
-from dalearn.io import configure_console_logging
-from dalearn.version_flag import with_version_flag
+from dalearn.io import setup_logging
 
 
 def _checksum(text: str) -> tuple[str, str]:
@@ -188,7 +188,7 @@ def _info(args: argparse.Namespace) -> int:
 @with_version_flag
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
-    configure_console_logging()
+    setup_logging()
     try:
         return {"download": _download, "verify": _verify, "cache": _cache, "info": _info}[args.command](args)
     except ValueError as error:

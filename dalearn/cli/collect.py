@@ -14,17 +14,16 @@ Exit status: 0 when the tables were written (incomplete cells are marked in them
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from typing import Optional
 
-from dalearn.io import atomic_write_text, configure_console_logging
+from dalearn.cli.version import with_version_flag
+from dalearn.io import atomic_write_text, setup_logging
 from dalearn.tables import FORMATS, CollectError, Table, build_tables, plot_table, read_grids, read_runs, to_markdown
-from dalearn.version_flag import with_version_flag
 
-
-def _say(message: str) -> None:
-    print(f"[dalearn-collect] {message}", flush=True)
+log = logging.getLogger("dalearn")
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
@@ -75,19 +74,19 @@ def _status(tables: list[Table]) -> tuple[str, bool]:
 @with_version_flag
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
-    configure_console_logging()
+    setup_logging()
     sweep_dir = args.sweep_dir.resolve()
     try:
         runs = read_runs(sweep_dir)
-        grids = read_grids(sweep_dir, warn=_say)
+        grids = read_grids(sweep_dir, warn=log.warning)
         tables, waiting = build_tables(runs, grids)
     except CollectError as error:
         print(f"dalearn-collect: error: {error}", file=sys.stderr)
         return 2
     for line in waiting:
-        _say(line)
+        log.info(line)
     if not tables:
-        _say(f"nothing to tabulate yet in {sweep_dir}")
+        log.info("nothing to tabulate yet in %s", sweep_dir)
         return 1 if args.strict else 0
     out = (args.out or sweep_dir / "tables").resolve()
     written = write_tables(tables, out, args.plot)
@@ -95,8 +94,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         for table in tables:
             print(to_markdown(table))
     status, all_finished = _status(tables)
-    _say(f"{len(runs)} run directories read — {status}")
-    _say(f"{len(written)} files written to {out}")
+    log.info("%d run directories read — %s", len(runs), status)
+    log.info("%d files written to %s", len(written), out)
     return 1 if args.strict and (waiting or not all_finished) else 0
 
 

@@ -8,8 +8,8 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from dalearn.io import configure_console_logging
-from dalearn.version_flag import with_version_flag
+from dalearn.cli.version import with_version_flag
+from dalearn.io import setup_logging
 
 
 def parser() -> argparse.ArgumentParser:
@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
 @with_version_flag
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
-    configure_console_logging()
+    setup_logging()
     from dalearn.analysis import analyze
 
     try:

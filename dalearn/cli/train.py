@@ -1,4 +1,4 @@
-"""``dalearn-train`` / ``python -m dalearn.train``: compose ``conf/train.yaml`` with the
+"""``dalearn-train`` / ``python -m dalearn.cli.train``: compose ``conf/train.yaml`` with the
 command-line overrides and train (:func:`dalearn.run.training.train`). Returns the number a
 Hydra sweeper optimises: the score of the ``objective`` key (:mod:`dalearn.selection.objective`;
 by default the selection rule's label-free score — never the target accuracy unless
@@ -6,6 +6,7 @@ by default the selection rule's label-free score — never the target accuracy u
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip line if Hydra is missing)
@@ -13,14 +14,12 @@ import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip lin
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from dalearn.cli.version import with_version_flag
 from dalearn.run.config import CONFIG_DIR, quiet_known_warnings
-from dalearn.run.factory import build_model, build_trainer
-from dalearn.run.logs import log
 from dalearn.run.training import train
 from dalearn.selection.objective import objective_value
-from dalearn.version_flag import with_version_flag
 
-__all__ = ["build_model", "build_trainer", "main", "train"]
+log = logging.getLogger("dalearn")
 
 
 @with_version_flag  # `--version` → 'dalearn X.Y.Z' (before Hydra can answer it)

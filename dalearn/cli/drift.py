@@ -2,7 +2,9 @@
 
 The config is ``dalearn/conf/drift/generate.yaml`` (every key can be overridden, see its
 header). :func:`generate` is a plain function of that config; :func:`main` is the thin Hydra
-wrapper. Nothing is written to the working directory except the requested output folder.
+wrapper that prints what was written. The clean offline datasets are a source of
+:mod:`dalearn.data` (:class:`dalearn.data.offline_source.OfflineSource`): the generator takes
+any source object, so :mod:`dalearn.drift` never imports :mod:`dalearn.data`. Nothing is written to the working directory except the requested output folder.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ import dalearn._require_train  # noqa: F401  (first: the [train] extra's pip lin
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from dalearn.cli.version import with_version_flag
+from dalearn.data.offline_source import OfflineSource
 from dalearn.drift.generator import GeneratedSet, ImageDatasetGenerator
 from dalearn.drift.transforms import TransformInfo
-from dalearn.io import configure_console_logging
+from dalearn.io import setup_logging
 from dalearn.run.config import CONFIG_DIR
-from dalearn.version_flag import with_version_flag
 
 DRIFT_KINDS = ("abrupt", "gradual", "incremental", "none")
 
@@ -46,15 +49,14 @@ def build_generator(cfg: DictConfig) -> ImageDatasetGenerator:
     if source.path is not None:
         generator = ImageDatasetGenerator(int(cfg.seed), input_path=str(source.path), **common)
     else:
-        generator = ImageDatasetGenerator.from_offline(
-            int(cfg.seed),
+        offline = OfflineSource(
             str(source.dataset),
             split=str(source.split),
             limit=source.limit,
             root=source.root,
             download=bool(source.download),
-            **common,
         )
+        generator = ImageDatasetGenerator(int(cfg.seed), source=offline, **common)
     _add_drift(generator, cfg.drift)
     return generator
 
@@ -76,20 +78,15 @@ def _add_drift(generator: ImageDatasetGenerator, drift: DictConfig) -> None:
 def generate(cfg: DictConfig) -> GeneratedSet:
     """Build the generator and write ``num_samples`` samples to ``output_path``."""
     generator = build_generator(cfg)
-    result = generator.sample(int(cfg.num_samples), str(cfg.output_path), overwrite=bool(cfg.overwrite))
-    print(
-        f"[dalearn-drift] wrote {result.num_samples} samples ({result.num_drifted} drifted) from "
-        f"{generator.source.describe()} to {result.path}",
-        flush=True,
-    )
-    return result
+    return generator.sample(int(cfg.num_samples), str(cfg.output_path), overwrite=bool(cfg.overwrite))
 
 
 @with_version_flag  # `--version` → 'dalearn X.Y.Z' (before Hydra can answer it)
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="drift/generate")
 def main(cfg: DictConfig) -> None:
-    configure_console_logging()
-    generate(cfg)
+    setup_logging()
+    result = generate(cfg)
+    print(f"wrote {result.num_samples} samples ({result.num_drifted} drifted) from {result.source} to {result.path}")
 
 
 if __name__ == "__main__":

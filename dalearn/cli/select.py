@@ -33,21 +33,20 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import logging
 import shlex
 import sys
 import time
 from pathlib import Path
 from typing import Optional
 
-from dalearn.io import atomic_write_text
+from dalearn.cli.version import with_version_flag
+from dalearn.io import atomic_write_text, setup_logging
 from dalearn.tables.errors import CollectError
 from dalearn.tables.select_report import choice_markdown, summary_markdown
 from dalearn.tables.sweep_selection import ALL, rank_sweep, report_section, skipped_lines, write_selection
-from dalearn.version_flag import with_version_flag
 
-
-def _say(message: str) -> None:
-    print(f"[dalearn-select] {message}", flush=True)
+log = logging.getLogger("dalearn")
 
 
 def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
@@ -81,6 +80,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     started = time.perf_counter()
     args = parse_args(argv)
+    setup_logging()
     sweep_dir = args.sweep_dir.resolve()
     rules = [rule.strip() for value in (args.by or [ALL]) for rule in value.split(",") if rule.strip()]
     try:
@@ -101,10 +101,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(choice_markdown(choices, result.by_task, result.root))
         print(summary_markdown(result.choices, result.root, result.by_task))
     for line in skipped_lines(result):
-        _say(f"left out {line}")
+        log.info(f"left out {line}")
     checkpoints = sum(len(c) for c in result.by_task.values())
     pools = "task-and-seed pools" if result.per_seed else "tasks"
-    _say(
+    log.info(
         f"{len(result.runs)} run directories ({len(result.skipped)} left out), {checkpoints} checkpoints, "
         f"{len(result.by_task)} {pools} ranked by {', '.join(result.choices)} in {answered_in:.1f} s"
     )
@@ -115,11 +115,11 @@ def main(argv: Optional[list[str]] = None) -> int:
                 continue
             pool = choice.label if choice.seed is None else f"{choice.label}, seed {choice.seed}"
             known = "" if choice.pick_accuracy is None else f" (target accuracy {100 * choice.pick_accuracy:.1f} %)"
-            _say(
+            log.info(
                 f"{rule} on {pool}: {choice.pick.run.method} epoch {choice.pick.epoch} — estimated target accuracy "
                 f"{100 * estimate:.0f} % (ATC, no target label used){known}"
             )
-    _say(f"{len(written)} files written to {out}")
+    log.info(f"{len(written)} files written to {out}")
     return 0
 
 

@@ -1,5 +1,0 @@
-"""``python -m dalearn.recipes --check | --write`` (see :mod:`dalearn.recipes.cli`)."""
-
-from dalearn.recipes.cli import main
-
-raise SystemExit(main())
