@@ -29,6 +29,7 @@ from torch.utils.data import Dataset
 
 from dalearn.data.auto_transforms import SMALL_MAX_SIDE, first_image_size
 from dalearn.data.cache import cache_image_list, resolve_cache_dir
+from dalearn.data.cache.build import claim_cache_dir
 from dalearn.data.image_folder import ImageFolder
 from dalearn.data.image_list import ImageList
 from dalearn.io import atomic_write_text
@@ -70,7 +71,8 @@ def maybe_cached(dataset: Optional[Dataset], cache: Any, side: Optional[int] = N
         return dataset
     side = int(side) if side else cache_side(dataset)
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache_dir.parent.mkdir(parents=True, exist_ok=True)
+        claim_cache_dir(cache_dir)  # dalearn's marker first: the list file below is then dalearn's own
         images = folder_as_list(dataset, cache_dir) if isinstance(dataset, ImageFolder) else dataset
         cached = cache_image_list(images, cache_dir, side=side)
         cached.samples = images.samples  # which file each item is, as the ImageList it replaces says
