@@ -76,7 +76,8 @@ def sweep(tmp_path) -> Path:
 
 def test_ensv_mixval_and_the_runs_left_out(sweep, capsys):
     assert main([str(sweep), "--by", "ensv,mixval", "--no-plot"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out + captured.err  # the tables on stdout, the [dalearn] messages on stderr
     rows = {r["task"]: r for r in csv.DictReader((sweep / "selection" / "ensv.csv").open())}
     assert len(rows) == 3  # two tasks and the average: the strong-drift data is a task of its own
     drift = next(r for k, r in rows.items() if k != "Avg" and r["checkpoints"].startswith("3"))

@@ -199,11 +199,17 @@ def checkpoint_entry(entry: str, hostile: Path, clean: Path, tmp_path: Path):
     if entry == "method.source_ckpt (SHOT)":
         from dalearn.methods import SHOT
 
-        return SHOT(build_backbone("lenet"), 10, stage="target", source_ckpt=str(hostile))
+        from dalearn.nn import ImageClassifier
+
+        return SHOT(
+            ImageClassifier(build_backbone("lenet"), 10, bottleneck_dim=16), stage="target", source_ckpt=str(hostile)
+        )
     if entry == "method.init_ckpt (self-training)":
         from dalearn.methods import SelfTraining
 
-        return SelfTraining(build_backbone("lenet"), 10, init_ckpt=str(hostile))
+        from dalearn.nn import ImageClassifier
+
+        return SelfTraining(ImageClassifier(build_backbone("lenet"), 10, bottleneck_dim=16), init_ckpt=str(hostile))
     if entry == "backbone.weights":
         return build_backbone("lenet", weights=str(hostile))
     if entry == "DomainGapSummary.load":

@@ -46,7 +46,7 @@ def test_nothing_seen_is_nan_and_bad_labels_are_refused():
 
 def test_the_methods_report_it_for_the_target():
     from dalearn.methods import SourceOnly
-    from dalearn.nn import build_backbone
+    from dalearn.nn import ImageClassifier, build_backbone
 
-    module = SourceOnly(build_backbone("lenet"), 10)
+    module = SourceOnly(ImageClassifier(build_backbone("lenet"), 10))
     assert isinstance(module.eval_metrics["target_val"]["mean_class_acc"], MeanClassAccuracy)
