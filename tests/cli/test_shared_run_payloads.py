@@ -198,7 +198,6 @@ def checkpoint_entry(entry: str, hostile: Path, clean: Path, tmp_path: Path):
 
     if entry == "method.source_ckpt (SHOT)":
         from dalearn.methods import SHOT
-
         from dalearn.nn import ImageClassifier
 
         return SHOT(
@@ -206,7 +205,6 @@ def checkpoint_entry(entry: str, hostile: Path, clean: Path, tmp_path: Path):
         )
     if entry == "method.init_ckpt (self-training)":
         from dalearn.methods import SelfTraining
-
         from dalearn.nn import ImageClassifier
 
         return SelfTraining(ImageClassifier(build_backbone("lenet"), 10, bottleneck_dim=16), init_ckpt=str(hostile))
