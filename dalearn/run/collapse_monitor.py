@@ -14,7 +14,8 @@ also gets one warning in the log that says what was seen, what it likely means a
 With ``reference_ckpt`` (a Source-Only run directory or checkpoint, e.g. the same task and
 seed's ``source_only`` run) the monitor also runs that model on each target evaluation batch
 (one extra forward of the target validation set per epoch) and records ``agreement``, the
-share of target images on which the two predict the same class.
+share of target images on which the two predict the same class, and ``kappa``, that share
+corrected for chance (Cohen's kappa).
 
 Configured by the top-level ``collapse`` node (conf/train.yaml): ``enabled``,
 ``reference_ckpt`` and the three thresholds.
@@ -33,7 +34,7 @@ from torch import nn
 from dalearn.methods.checkpoint_weights import load_classifier_weights, resolve_checkpoint
 from dalearn.nn import ImageClassifier, bottleneck
 from dalearn.run.logs import log
-from dalearn.validators.collapse import MAX_TOP_SHARE_RATIO, MIN_AGREEMENT, MIN_ENTROPY_RATIO, CollapseCheck
+from dalearn.validators.collapse import MAX_TOP_SHARE_RATIO, MIN_KAPPA, MIN_ENTROPY_RATIO, CollapseCheck
 
 #: The key of the check in the module's validators, hence the history prefix ``val/collapse/``.
 CHECK = "collapse"
@@ -50,14 +51,14 @@ class CollapseMonitor(L.Callback):
         reference_ckpt: Optional[str] = None,
         min_entropy_ratio: float = MIN_ENTROPY_RATIO,
         max_top_share_ratio: float = MAX_TOP_SHARE_RATIO,
-        min_agreement: float = MIN_AGREEMENT,
+        min_kappa: float = MIN_KAPPA,
     ) -> None:
         self.enabled = bool(enabled)
         self.reference_ckpt = str(reference_ckpt) if reference_ckpt else None
         self.thresholds = {
             "min_entropy_ratio": min_entropy_ratio,
             "max_top_share_ratio": max_top_share_ratio,
-            "min_agreement": min_agreement,
+            "min_kappa": min_kappa,
         }
         CollapseCheck(2, **self.thresholds)  # refuse bad thresholds when the run is configured
         self.reference: Optional[nn.Module] = None
@@ -131,11 +132,11 @@ def warning(record: dict, thresholds: dict, classes: Optional[Sequence[str]] = N
             f"{record[prefix + 'top_share_ratio']:.1f}× the largest source class's share (flagged above "
             f"{thresholds['max_top_share_ratio']:g}×)"
         )
-    agreement = record.get(prefix + "agreement")
-    if agreement is not None and agreement < thresholds["min_agreement"]:
+    kappa = record.get(prefix + "kappa")
+    if kappa is not None and kappa < thresholds["min_kappa"]:
         seen.append(
-            f"the model agrees with the Source-Only reference on only {100 * agreement:.0f} % of the target images "
-            f"(flagged below {100 * thresholds['min_agreement']:.0f} %)"
+            f"the model agrees with the Source-Only reference on {100 * record[prefix + 'agreement']:.0f} % of the "
+            f"target images, no more than chance (Cohen's kappa {kappa:.2f}, flagged below {thresholds['min_kappa']:g})"
         )
     return (
         f"epoch {record.get('epoch')}: the target predictions look collapsed — {'; '.join(seen)}. This likely means "

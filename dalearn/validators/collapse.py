@@ -17,12 +17,16 @@ Over the N target images of an evaluation epoch, with softmax rows p_i and predi
 - ``top_share_ratio`` = top_share / max_c π_c: that share in units of the largest source
   class's share (1 for a balanced target predicted like the source; C when every image gets
   one class of a balanced source);
-- ``agreement`` = (1/N) Σ_i [ŷ_i = ŷ_i^ref], only when a reference model's predictions on the
-  same images are given (``reference_probs``, a Source-Only model): a model that has drifted to
-  chance-level agreement with the source model has most likely stopped using what the source
-  taught it — collapse or negative transfer;
+- ``agreement`` = a = (1/N) Σ_i [ŷ_i = ŷ_i^ref] and ``kappa`` = (a − a_e) / (1 − a_e), Cohen's
+  kappa with a_e = Σ_c (n_c / N)(n_c^ref / N) the agreement of two models that predict
+  independently with these class shares — only when a reference model's predictions on the
+  same images are given (``reference_probs``, a Source-Only model). Kappa is 0 for a model
+  whose predictions carry nothing of the reference's (a one-class collapse gives exactly 0,
+  whatever the class), and 1 for the reference itself: a model that has drifted to chance
+  agreement with the source model has most likely stopped using what the source taught it —
+  collapse or negative transfer;
 - ``flag`` = 1.0 when mean_entropy_ratio < ``min_entropy_ratio``, or top_share_ratio >
-  ``max_top_share_ratio``, or agreement < ``min_agreement`` (when recorded); 0.0 otherwise.
+  ``max_top_share_ratio``, or kappa < ``min_kappa`` (when recorded); 0.0 otherwise.
 
 Why: self-training or entropy minimisation can lock onto its own wrong pseudo-labels; the
 loss falls, the predictions become confident and the confidence validators (entropy, SND)
@@ -37,7 +41,7 @@ earliest target rows not yet paired (the rows of the batch just added, in the sa
 the training harness can feed the model's rows and the reference's from two places. The
 plain function :func:`collapse_diagnostics` does the same on whole tensors.
 
-Cost: float64 sums of 3·C + 3 numbers (no row is stored beyond the predicted classes of the
+Cost: float64 sums of 4·C + 3 numbers (no row is stored beyond the predicted classes of the
 batch awaiting its reference); compute() is O(C).
 """
 
@@ -55,9 +59,9 @@ from dalearn.validators.base import sum_state
 #: Default thresholds (see the module doc and benchmarks/results/collapse/README.md).
 MIN_ENTROPY_RATIO = 0.5
 MAX_TOP_SHARE_RATIO = 3.0
-MIN_AGREEMENT = 0.2
+MIN_KAPPA = 0.1
 #: The names compute() returns, in order (``agreement`` only with a reference).
-DIAGNOSTICS = ("mean_entropy_ratio", "top_share", "top_class", "top_share_ratio", "agreement", "flag")
+DIAGNOSTICS = ("mean_entropy_ratio", "top_share", "top_class", "top_share_ratio", "agreement", "kappa", "flag")
 
 
 def _entropy(q: torch.Tensor) -> torch.Tensor:
@@ -70,34 +74,38 @@ def _diagnostics(
     count: float,
     source: torch.Tensor,
     agree: Optional[float],
+    reference: Optional[torch.Tensor],
     thresholds: tuple[float, float, float],
 ) -> dict[str, torch.Tensor]:
+    """``reference``: the reference's predicted-class counts over the same rows (with ``agree``)."""
     num_classes = prob_sum.numel()
     prior = source / source.sum() if float(source.sum()) > 0 else torch.full_like(prob_sum, 1.0 / num_classes)
     prior_entropy = float(_entropy(prior))
     ratio = float(_entropy(prob_sum / count)) / prior_entropy if prior_entropy > 0 else math.nan
     top_share = float(predicted.max()) / count
     top_ratio = top_share / float(prior.max())
-    min_entropy_ratio, max_top_share_ratio, min_agreement = thresholds
+    min_entropy_ratio, max_top_share_ratio, min_kappa = thresholds
     flagged = (not ratio >= min_entropy_ratio) or top_ratio > max_top_share_ratio
     top_class = float(torch.argmax(predicted))
     out = {"mean_entropy_ratio": ratio, "top_share": top_share, "top_class": top_class, "top_share_ratio": top_ratio}
-    if agree is not None:
-        out["agreement"] = agree
-        flagged = flagged or agree < min_agreement
+    if agree is not None and reference is not None:
+        chance = float((predicted / count * reference / count).sum())
+        kappa = (agree - chance) / (1.0 - chance) if chance < 1.0 else 0.0
+        out["agreement"], out["kappa"] = agree, kappa
+        flagged = flagged or kappa < min_kappa
     out["flag"] = 1.0 if flagged else 0.0
     return {key: torch.tensor(value, dtype=torch.float64) for key, value in out.items()}
 
 
-def _thresholds(min_entropy_ratio: float, max_top_share_ratio: float, min_agreement: float) -> tuple[float, ...]:
+def _thresholds(min_entropy_ratio: float, max_top_share_ratio: float, min_kappa: float) -> tuple[float, ...]:
     for name, value, low, high in (
         ("min_entropy_ratio", min_entropy_ratio, 0.0, 1.0),
         ("max_top_share_ratio", max_top_share_ratio, 1.0, math.inf),
-        ("min_agreement", min_agreement, 0.0, 1.0),
+        ("min_kappa", min_kappa, -1.0, 1.0),
     ):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
             raise ValueError(f"collapse check: {name} must be a number in [{low}, {high}], got {value!r}")
-    return float(min_entropy_ratio), float(max_top_share_ratio), float(min_agreement)
+    return float(min_entropy_ratio), float(max_top_share_ratio), float(min_kappa)
 
 
 def collapse_diagnostics(
@@ -106,12 +114,12 @@ def collapse_diagnostics(
     reference_probs: Optional[torch.Tensor] = None,
     min_entropy_ratio: float = MIN_ENTROPY_RATIO,
     max_top_share_ratio: float = MAX_TOP_SHARE_RATIO,
-    min_agreement: float = MIN_AGREEMENT,
+    min_kappa: float = MIN_KAPPA,
 ) -> dict[str, torch.Tensor]:
     """The diagnostics and the flag (float64 scalars, see the module doc) of (N, C) target
     softmax rows, optional source labels (N_s,) and optional reference softmax rows (N, C)."""
     owner = "collapse_diagnostics"
-    thresholds = _thresholds(min_entropy_ratio, max_top_share_ratio, min_agreement)
+    thresholds = _thresholds(min_entropy_ratio, max_top_share_ratio, min_kappa)
     probs = check_probs(owner, "target_probs", target_probs, None).to(torch.float64)
     if probs.size(0) == 0:
         raise ValueError(f"{owner}: target_probs has no rows; pass the softmax outputs of at least one target image")
@@ -121,7 +129,7 @@ def collapse_diagnostics(
         labels = check_labels(owner, "source_labels", source_labels, source_labels.size(0), num_classes)
         source = torch.bincount(labels, minlength=num_classes).to(torch.float64)
     predicted = probs.argmax(dim=1)
-    agree = None
+    agree, reference_counts = None, None
     if reference_probs is not None:
         reference = check_probs(owner, "reference_probs", reference_probs, num_classes)
         if reference.size(0) != probs.size(0):
@@ -130,13 +138,14 @@ def collapse_diagnostics(
                 "reference model's outputs on the same target images"
             )
         agree = float((reference.argmax(dim=1) == predicted).to(torch.float64).mean())
+        reference_counts = torch.bincount(reference.argmax(dim=1), minlength=num_classes).to(torch.float64)
     histogram = torch.bincount(predicted, minlength=num_classes).to(torch.float64)
-    return _diagnostics(probs.sum(dim=0), histogram, probs.size(0), source, agree, thresholds)
+    return _diagnostics(probs.sum(dim=0), histogram, probs.size(0), source, agree, reference_counts, thresholds)
 
 
 class CollapseCheck(Metric):
     """The collapse diagnostics of the module doc, accumulated over batches; ``compute()``
-    returns ``{name: float64 scalar}`` (``agreement`` only when reference rows were given).
+    returns ``{name: float64 scalar}`` (``agreement`` and ``kappa`` only when reference rows were given).
 
     Example:
         >>> import torch
@@ -160,15 +169,15 @@ class CollapseCheck(Metric):
         num_classes: int,
         min_entropy_ratio: float = MIN_ENTROPY_RATIO,
         max_top_share_ratio: float = MAX_TOP_SHARE_RATIO,
-        min_agreement: float = MIN_AGREEMENT,
+        min_kappa: float = MIN_KAPPA,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             raise ValueError(f"CollapseCheck: num_classes must be an integer >= 2, got {num_classes!r}")
         self.num_classes = num_classes
-        self.thresholds = _thresholds(min_entropy_ratio, max_top_share_ratio, min_agreement)
-        for name in ("prob_sum", "predicted", "count", "source", "agree", "paired"):
+        self.thresholds = _thresholds(min_entropy_ratio, max_top_share_ratio, min_kappa)
+        for name in ("prob_sum", "predicted", "count", "source", "agree", "paired", "reference"):
             sum_state(self, name)
         self._pending: list[torch.Tensor] = []
 
@@ -208,6 +217,7 @@ class CollapseCheck(Metric):
             )
         n = reference.size(0)
         self.agree = self.agree + (waiting[:n] == reference).sum().to(torch.float64)
+        self.reference = self.reference + torch.bincount(reference, minlength=self.num_classes).to(torch.float64)
         self.paired = self.paired + n
         self._pending = [waiting[n:]] if n < waiting.size(0) else []
 
@@ -227,4 +237,5 @@ class CollapseCheck(Metric):
         prob_sum = torch.as_tensor(self.prob_sum, dtype=torch.float64).expand(self.num_classes)
         source = torch.as_tensor(self.source, dtype=torch.float64).expand(self.num_classes)
         agree = float(self.agree) / paired if paired else None
-        return _diagnostics(prob_sum, predicted, count, source, agree, self.thresholds)
+        reference = torch.as_tensor(self.reference, dtype=torch.float64).expand(self.num_classes)
+        return _diagnostics(prob_sum, predicted, count, source, agree, reference, self.thresholds)

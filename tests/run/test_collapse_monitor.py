@@ -72,11 +72,11 @@ def test_disabled_records_nothing(train_cfg):
 def test_reference_adds_the_agreement_with_that_model(train_cfg):
     source = train_cfg(["method=source_only"], name="source_only")
     _, objects = train(source)
-    cfg = train_cfg(["method=dann", f"collapse.reference_ckpt={source.paths.run_dir}", "collapse.min_agreement=1.0"])
+    cfg = train_cfg(["method=dann", f"collapse.reference_ckpt={source.paths.run_dir}", "collapse.min_kappa=1.0"])
     metrics, run = train(cfg)
     (record,) = history(cfg)
-    assert 0.0 <= record["val/collapse/agreement"] <= 1.0
-    assert record["val/collapse/flag"] == (1.0 if record["val/collapse/agreement"] < 1.0 else 0.0)
+    assert 0.0 <= record["val/collapse/agreement"] <= 1.0 and -1.0 <= record["val/collapse/kappa"] <= 1.0
+    assert record["val/collapse/flag"] == (1.0 if record["val/collapse/kappa"] < 1.0 else 0.0)
     # the reference rebuilt from the checkpoint predicts as the trained Source-Only module does
     source_model = objects["model"].eval()
     reference = reference_classifier(run["model"].backbone, 10, source.paths.run_dir).eval()
@@ -115,11 +115,12 @@ def test_warning_names_what_was_seen():
         "val/collapse/top_class": 1.0,
         "val/collapse/top_share_ratio": 8.9,
         "val/collapse/agreement": 0.08,
+        "val/collapse/kappa": 0.01,
         "val/collapse/flag": 1.0,
     }
-    thresholds = {"min_entropy_ratio": 0.5, "max_top_share_ratio": 3.0, "min_agreement": 0.2}
+    thresholds = {"min_entropy_ratio": 0.5, "max_top_share_ratio": 3.0, "min_kappa": 0.1}
     text = warning(record, thresholds, ["zero", "one"])
     assert text.startswith("epoch 4: the target predictions look collapsed")
     assert "0.20 of the entropy of the source class prior" in text
     assert "91 % of the target images are predicted as class 1 ('one'), 8.9×" in text
-    assert "only 8 % of the target images" in text
+    assert "on 8 % of the target images, no more than chance (Cohen's kappa 0.01" in text

@@ -10,8 +10,8 @@ import torch
 from dalearn.validators import available
 from dalearn.validators.collapse import (
     MAX_TOP_SHARE_RATIO,
-    MIN_AGREEMENT,
     MIN_ENTROPY_RATIO,
+    MIN_KAPPA,
     CollapseCheck,
     collapse_diagnostics,
 )
@@ -36,7 +36,11 @@ def numpy_diagnostics(p: np.ndarray, source: np.ndarray | None, reference: np.nd
         "top_share_ratio": counts.max() / n / prior.max(),
     }
     if reference is not None:
-        out["agreement"] = float(np.mean(reference.argmax(axis=1) == p.argmax(axis=1)))
+        ours, theirs = p.argmax(axis=1), reference.argmax(axis=1)
+        observed = float(np.mean(ours == theirs))
+        expected = sum(np.mean(ours == k) * np.mean(theirs == k) for k in range(c))
+        out["agreement"] = observed
+        out["kappa"] = (observed - expected) / (1 - expected)
     return out
 
 
@@ -114,8 +118,12 @@ def test_each_threshold_flags_on_its_own():
     probs = healthy()
     shifted = probs.roll(1, dims=1)
     d = collapse_diagnostics(probs, source, reference_probs=shifted)
-    assert float(d["agreement"]) < MIN_AGREEMENT and float(d["flag"]) == 1.0
-    assert float(collapse_diagnostics(probs, source, reference_probs=probs)["flag"]) == 0.0
+    assert float(d["kappa"]) < MIN_KAPPA and float(d["flag"]) == 1.0
+    same = collapse_diagnostics(probs, source, reference_probs=probs)
+    assert float(same["kappa"]) == pytest.approx(1.0) and float(same["flag"]) == 0.0
+    # one class for every image: chance agreement whatever the class, kappa 0
+    one = torch.nn.functional.one_hot(torch.full((500,), 4), 10).double()
+    assert float(collapse_diagnostics(one, source, reference_probs=probs)["kappa"]) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_imbalanced_source_prior_raises_the_allowed_share():
@@ -143,8 +151,8 @@ def test_errors_name_the_input():
         check.compute()
     with pytest.raises(ValueError, match="probability rows"):
         CollapseCheck(num_classes=3).update(target_probs=torch.randn(4, 3))
-    with pytest.raises(ValueError, match="min_agreement"):
-        CollapseCheck(num_classes=3, min_agreement=2.0)
+    with pytest.raises(ValueError, match="min_kappa"):
+        CollapseCheck(num_classes=3, min_kappa=2.0)
     with pytest.raises(ValueError, match="num_classes"):
         CollapseCheck(num_classes=1)
 
