@@ -31,17 +31,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from dalearn.io import atomic_write_text
-from dalearn.validators.collapse import MAX_TOP_SHARE_RATIO, MIN_KAPPA, MIN_ENTROPY_RATIO
+from dalearn.validators.collapse import MAX_TOP_SHARE_RATIO, MIN_ENTROPY_RATIO, MIN_KAPPA
 
 PREFIX = "val/collapse/"
 DIAGNOSTICS = ("mean_entropy_ratio", "top_share_ratio", "top_share", "agreement", "kappa")
-# the direction in which each diagnostic signals collapse: "low" or "high"
-DIRECTION = {"mean_entropy_ratio": "low", "top_share_ratio": "high", "top_share": "high", "agreement": "low"}
-THRESHOLD = {
-    "mean_entropy_ratio": MIN_ENTROPY_RATIO,
-    "top_share_ratio": MAX_TOP_SHARE_RATIO,
-    "agreement": MIN_KAPPA,
-}
 
 
 def read_runs(roots: list[Path]) -> list[dict]:
@@ -171,7 +164,17 @@ def report(rows: list[dict], baseline: dict[str, float], thresholds: dict[str, f
                 ",".join(flagged) or "–",
             ]
         )
-    header = ["task", "method", "tgt acc %", "states", "entropy ratio", "top-share ratio", "agreement", "kappa", "flagged"]
+    header = [
+        "task",
+        "method",
+        "tgt acc %",
+        "states",
+        "entropy ratio",
+        "top-share ratio",
+        "agreement",
+        "kappa",
+        "flagged",
+    ]
     parts.append(markdown(header, body))
     return "\n".join(parts) + "\n"
 

@@ -34,7 +34,7 @@ from torch import nn
 from dalearn.methods.checkpoint_weights import load_classifier_weights, resolve_checkpoint
 from dalearn.nn import ImageClassifier, bottleneck
 from dalearn.run.logs import log
-from dalearn.validators.collapse import MAX_TOP_SHARE_RATIO, MIN_KAPPA, MIN_ENTROPY_RATIO, CollapseCheck
+from dalearn.validators.collapse import MAX_TOP_SHARE_RATIO, MIN_ENTROPY_RATIO, MIN_KAPPA, CollapseCheck
 
 #: The key of the check in the module's validators, hence the history prefix ``val/collapse/``.
 CHECK = "collapse"
