@@ -19,14 +19,17 @@ Collapse protection (``collapse_protection``, on by default): self-training can 
 its own wrong pseudo-labels and pile the target onto a few classes (benchmarks/RESULTS.md, "A
 harder shift"). One of:
 
-- ``diversity`` (the default; measured best, benchmarks/RESULTS.md): the diversity term of
-  information maximisation (SHOT, Liang et al., 2020), loss −= λ · H(p̄_t), p̄_t the batch-mean
-  prediction on the weak target view (λ = ``protection_weight``, SHOT's 1.0);
-- ``distribution_alignment`` (ReMixMatch, Berthelot et al., 2020): q_i ← normalise(q_i · p̃ / p̄),
-  with p̄ the running mean of the target predictions (momentum ``alignment_momentum``) and p̃
-  uniform, so that pseudo-labels cannot all fall on the classes the model favours;
+- ``distribution_alignment`` (the default, measured best with ``class_balance``;
+  benchmarks/RESULTS.md) — ReMixMatch (Berthelot et al., 2020): q_i ← normalise(q_i · p̃ / p̄),
+  with p̄ the running mean of the target predictions (momentum ``alignment_momentum``, 0.99:
+  about the last 100 batches, as ReMixMatch's 128) and p̃ uniform, so that pseudo-labels cannot
+  all fall on the classes the model favours;
 - ``class_balance``: each pseudo-label weighted by 1 / (C · f_c), f the running share of its
   class among the confident pseudo-labels (:class:`dalearn.losses.ClassBalancedSelfTrainingLoss`);
+- ``diversity``: the diversity term of information maximisation (SHOT, Liang et al., 2020),
+  loss −= λ · H(p̄_t), p̄_t the batch-mean prediction on the weak target view
+  (λ = ``protection_weight``, SHOT's 1.0) — measured harmful on the hard task (it spreads
+  wrong predictions evenly instead of correcting them);
 - ``none``: FixMatch as published.
 
 On top of a trained run: ``init_ckpt=<run dir or .ckpt>`` starts from that run's classifier
@@ -56,7 +59,7 @@ STRONG_AUGMENTATIONS = {
     "trivialaugment": lambda: v2.TrivialAugmentWide(),
 }
 #: ``method.collapse_protection`` values (module doc).
-COLLAPSE_PROTECTIONS = ("diversity", "distribution_alignment", "class_balance", "none")
+COLLAPSE_PROTECTIONS = ("distribution_alignment", "class_balance", "diversity", "none")
 
 
 class SelfTraining(DomainAdaptationModule):
@@ -76,7 +79,7 @@ class SelfTraining(DomainAdaptationModule):
         trade_off: float = 1.0,
         threshold: float = 0.9,
         bottleneck_dim: int = 256,
-        collapse_protection: str = "diversity",
+        collapse_protection: str = "distribution_alignment",
         protection_weight: float = 1.0,
         alignment_momentum: float = 0.99,
         init_ckpt: Optional[str] = None,

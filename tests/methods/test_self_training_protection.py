@@ -113,7 +113,7 @@ def test_class_balance_equals_fixmatch_while_pseudo_labels_are_balanced():
 def test_the_method_uses_the_class_balanced_loss_and_refuses_unknown_protections():
     assert isinstance(model("class_balance").self_training, ClassBalancedSelfTrainingLoss)
     assert type(model("diversity").self_training) is ConfidenceBasedSelfTrainingLoss
-    with pytest.raises(ValueError, match="collapse_protection='typo'.*diversity, distribution_alignment"):
+    with pytest.raises(ValueError, match="collapse_protection='typo'.*distribution_alignment, class_balance"):
         model("typo")
     with pytest.raises(ValueError, match="momentum"):
         ClassBalancedSelfTrainingLoss(0.9, C, momentum=1.0)
@@ -122,6 +122,6 @@ def test_the_method_uses_the_class_balanced_loss_and_refuses_unknown_protections
 def test_protection_is_on_by_default(train_cfg):
     """Both self-training configs (RandAugment and AutoAugment-SVHN) and the class default."""
     for method in ("self_training", "self_training_svhn"):
-        assert train_cfg([f"method={method}"]).method.collapse_protection == "diversity"
+        assert train_cfg([f"method={method}"]).method.collapse_protection == "distribution_alignment"
     torch.manual_seed(0)
-    assert SelfTraining(build_backbone("lenet", pretrained=False), C).collapse_protection == "diversity"
+    assert SelfTraining(build_backbone("lenet", pretrained=False), C).collapse_protection == "distribution_alignment"
