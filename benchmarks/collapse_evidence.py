@@ -58,6 +58,8 @@ def read_runs(roots: list[Path]) -> list[dict]:
                     "epoch": int(record["epoch"]),
                     "tgt_acc": 100 * record[f"{stage}/tgt_acc"],
                     "src_val_pick": 100 * by_rule["src_val"]["tgt_acc"] if "src_val" in by_rule else None,
+                    "last_pick": 100 * by_rule["last"]["tgt_acc"],
+                    "oracle_pick": 100 * by_rule["oracle"]["tgt_acc"],
                 }
                 for name in (*DIAGNOSTICS, "flag"):
                     row[name] = record.get(PREFIX + name)
@@ -151,10 +153,14 @@ def report(rows: list[dict], baseline: dict[str, float], thresholds: dict[str, f
     body = []
     for (task, method), epochs in sorted(per_run.items()):
         flagged = [str(r["epoch"]) for r in epochs if r["flag"] == 1.0]
+        first = epochs[0]
         body.append(
             [
                 task,
                 method,
+                _number(first["src_val_pick"]),
+                _number(first["last_pick"]),
+                _number(first["oracle_pick"]),
                 f"{min(r['tgt_acc'] for r in epochs):.1f}–{max(r['tgt_acc'] for r in epochs):.1f}",
                 ", ".join(sorted({r["state"] for r in epochs})),
                 _span(epochs, "mean_entropy_ratio"),
@@ -167,7 +173,10 @@ def report(rows: list[dict], baseline: dict[str, float], thresholds: dict[str, f
     header = [
         "task",
         "method",
-        "tgt acc %",
+        "src_val",
+        "last",
+        "oracle",
+        "tgt acc % (epochs)",
         "states",
         "entropy ratio",
         "top-share ratio",
@@ -177,6 +186,10 @@ def report(rows: list[dict], baseline: dict[str, float], thresholds: dict[str, f
     ]
     parts.append(markdown(header, body))
     return "\n".join(parts) + "\n"
+
+
+def _number(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
 
 
 def _span(epochs: list[dict], name: str) -> str:

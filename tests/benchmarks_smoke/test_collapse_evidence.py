@@ -28,7 +28,16 @@ def write_run(root: Path, method: str, accuracies: list[float], diagnostics: lis
         for e, (a, d) in enumerate(zip(accuracies, diagnostics))
     ]
     (run / "metrics.json").write_text(
-        json.dumps({"history": history, "by_selection": {"src_val": {"tgt_acc": src_val}}})
+        json.dumps(
+            {
+                "history": history,
+                "by_selection": {
+                    "src_val": {"tgt_acc": src_val},
+                    "last": {"tgt_acc": accuracies[-1]},
+                    "oracle": {"tgt_acc": max(accuracies)},
+                },
+            }
+        )
     )
 
 
@@ -55,3 +64,4 @@ def test_states_and_recomputed_flags(tmp_path):
     text = (out / "evidence.md").read_text()
     assert "| kappa | collapsed | 1 | 0.000 | 0.000 |" in text
     assert "top_share_ratio > 7" in text
+    assert "| digits_clean2strongdrift | self_training | 50.0 | 12.0 | 50.0 | 12.0–50.0 |" in text
