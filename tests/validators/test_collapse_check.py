@@ -109,7 +109,7 @@ def test_collapsed_predictions_are_flagged_and_healthy_ones_not():
 
 def test_each_threshold_flags_on_its_own():
     source = torch.arange(300) % 10
-    half = collapsed(share=0.35)  # ~41 % on one class: 4.1× the largest source class, entropy still high
+    half = collapsed(share=0.7)  # ~73 % on one class: 7.3× the largest source class, entropy still above 0.4
     d = collapse_diagnostics(half, source)
     assert float(d["mean_entropy_ratio"]) > MIN_ENTROPY_RATIO and float(d["top_share_ratio"]) > MAX_TOP_SHARE_RATIO
     assert float(d["flag"]) == 1.0
@@ -130,10 +130,10 @@ def test_imbalanced_source_prior_raises_the_allowed_share():
     """A target predicted like an imbalanced source (half its labels class 0) is not flagged."""
     c = 10
     source = torch.cat([torch.zeros(150, dtype=torch.long), torch.arange(150) % c])
-    classes = torch.cat([torch.zeros(275, dtype=torch.long), torch.arange(225) % c])
+    classes = torch.cat([torch.zeros(375, dtype=torch.long), torch.arange(125) % c])
     probs = torch.nn.functional.one_hot(classes, c).double()
     d = collapse_diagnostics(probs, source)
-    assert float(d["top_share_ratio"]) == pytest.approx((275 + 23) / 500 / ((150 + 15) / 300))
+    assert float(d["top_share_ratio"]) == pytest.approx((375 + 13) / 500 / ((150 + 15) / 300))
     assert float(d["flag"]) == 0.0
     assert float(collapse_diagnostics(probs)["flag"]) == 1.0  # against a uniform prior it would be
 
