@@ -57,8 +57,8 @@ from dalearn.validators._inputs import check_labels, check_probs
 from dalearn.validators.base import sum_state
 
 #: Default thresholds (see the module doc and benchmarks/results/collapse/README.md).
-MIN_ENTROPY_RATIO = 0.4
-MAX_TOP_SHARE_RATIO = 7.0
+MIN_ENTROPY_RATIO = 0.45
+MAX_TOP_SHARE_RATIO = 6.5
 MIN_KAPPA = 0.1
 #: The names compute() returns, in order (``agreement`` only with a reference).
 DIAGNOSTICS = ("mean_entropy_ratio", "top_share", "top_class", "top_share_ratio", "agreement", "kappa", "flag")
@@ -151,12 +151,12 @@ class CollapseCheck(Metric):
         >>> import torch
         >>> check = CollapseCheck(num_classes=4)
         >>> check.update(source_labels=torch.tensor([0, 1, 2, 3]))
-        >>> check.update(target_probs=torch.eye(4)[[0, 0, 0, 1]])  # 3 of 4 images: class 0
+        >>> check.update(target_probs=torch.eye(4)[[0, 0, 1, 2]])
         >>> {k: round(float(v), 3) for k, v in check.compute().items()}
-        {'mean_entropy_ratio': 0.406, 'top_share': 0.75, 'top_class': 0.0, 'top_share_ratio': 3.0, 'flag': 0.0}
+        {'mean_entropy_ratio': 0.75, 'top_share': 0.5, 'top_class': 0.0, 'top_share_ratio': 2.0, 'flag': 0.0}
         >>> check.update(target_probs=torch.eye(4)[[2] * 60])  # then 60 images of class 2
         >>> {k: round(float(v), 3) for k, v in check.compute().items()}
-        {'mean_entropy_ratio': 0.194, 'top_share': 0.938, 'top_class': 2.0, 'top_share_ratio': 3.75, 'flag': 1.0}
+        {'mean_entropy_ratio': 0.158, 'top_share': 0.953, 'top_class': 2.0, 'top_share_ratio': 3.812, 'flag': 1.0}
     """
 
     #: What the training harness feeds (as it feeds the validators); ``reference_probs`` comes
