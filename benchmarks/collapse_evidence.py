@@ -46,8 +46,7 @@ def read_runs(roots: list[Path]) -> list[dict]:
             config = (path.parent / "config.yaml").read_text()
             task = path.parent.parent.parent.name
             method = path.parent.parent.name
-            protection = _config_value(config, "collapse_protection")
-            label = f"{method} [{protection}]" if protection else method
+            label = _label(method, path.parent, _config_value(config, "collapse_protection"))
             by_rule = metrics.get("by_selection", {})
             for record in metrics["history"]:
                 stage = "test" if "test/tgt_acc" in record else "val"
@@ -65,6 +64,22 @@ def read_runs(roots: list[Path]) -> list[dict]:
                     row[name] = record.get(PREFIX + name)
                 rows.append(row)
     return rows
+
+
+def _label(method: str, run: Path, protection: str | None) -> str:
+    """``method`` with the ``method.*`` overrides its command line gave (``.hydra/overrides.yaml``),
+    else with its collapse protection (self-training), so that two configurations of a method
+    are two rows."""
+    overrides = run / ".hydra" / "overrides.yaml"
+    given = []
+    if overrides.is_file():
+        for line in overrides.read_text().splitlines():
+            item = line.strip().removeprefix("- ").strip()
+            if item.startswith("method.") and not item.startswith("method.source_ckpt"):
+                given.append(item[len("method.") :])
+    if protection and not any(item.startswith("collapse_protection=") for item in given):
+        given.insert(0, f"collapse_protection={protection}")
+    return f"{method} ({', '.join(given)})" if given else method
 
 
 def _config_value(text: str, key: str) -> str | None:
