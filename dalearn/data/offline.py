@@ -13,7 +13,12 @@ Each comes in three domains (``variant``):
   patch of a natural colour photograph (scikit-learn's bundled ``china.jpg`` and
   ``flower.jpg``) as |patch − image|;
 - ``drift`` — the drift transforms of :mod:`dalearn.drift.transforms` at given levels, with
-  random parameters drawn per image.
+  random parameters drawn per image (``drift``; default :data:`DEFAULT_DRIFT`: rotation up to
+  ±27°, contrast ×[0.55, 1.45], noise σ = 0.15);
+- ``strongdrift`` — the same transforms, stronger, plus blur (``strong_drift``; default
+  :data:`STRONG_DRIFT`: rotation up to ±45°, contrast ×[0.1, 1.9], blur σ = 0.75, noise
+  σ = 0.4): the offline benchmark's hard task, Digits → Digits-strongdrift, on which
+  Source-Only stays below 50 % (benchmarks/RESULTS.md).
 
 All images are float tensors in [0, 1], shape (3, size, size). Variants are deterministic in
 ``variant_seed`` and cached in memory for the life of the process.
@@ -46,9 +51,10 @@ FASHION_CLASSES = [
     "Ankle boot",
 ]
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-VARIANTS = ("clean", "m", "drift")
+VARIANTS = ("clean", "m", "drift", "strongdrift")
 SPLITS = ("train", "test")
 DEFAULT_DRIFT = (("ROTATE", 0.3), ("CONTRAST", 0.15), ("GAUSSIAN_NOISE", 0.3))
+STRONG_DRIFT = (("ROTATE", 0.5), ("CONTRAST", 0.3), ("GAUSSIAN_BLUR", 0.25), ("GAUSSIAN_NOISE", 0.8))
 
 
 def _check(split: str, variant: str) -> None:
@@ -58,9 +64,9 @@ def _check(split: str, variant: str) -> None:
         raise ValueError(f"unknown domain {variant!r}; the offline datasets have the domains {VARIANTS}")
 
 
-def _drift_key(drift: Optional[Iterable[Any]]) -> tuple[tuple[str, float], ...]:
+def _drift_key(drift: Optional[Iterable[Any]], default: tuple = DEFAULT_DRIFT) -> tuple[tuple[str, float], ...]:
     if drift is None:
-        return DEFAULT_DRIFT
+        return default
     key = []
     for item in drift:
         if isinstance(item, (list, tuple)):
@@ -189,9 +195,10 @@ def drift_images(images: torch.Tensor, drift: Sequence[tuple[str, float]], seed:
 
 
 def _make_variant(images: torch.Tensor, variant: str, drift: tuple, seed: int) -> torch.Tensor:
+    """``drift`` is the level list of the variant: ``drift``'s or ``strongdrift``'s."""
     if variant == "m":
         return blend_with_photos(images, seed)
-    if variant == "drift":
+    if variant in ("drift", "strongdrift"):
         return drift_images(images, drift, seed)
     return images.expand(-1, 3, -1, -1).contiguous()
 
@@ -225,10 +232,12 @@ def digits(
     drift: Optional[Iterable[Any]] = None,
     variant_seed: int = 0,
     split_seed: int = 0,
+    strong_drift: Optional[Iterable[Any]] = None,
 ) -> TensorImageDataset:
     """A domain of scikit-learn's digits; see the module docstring."""
     _check(split, variant)
-    return _cached_digits(split, variant, int(size), _drift_key(drift), int(variant_seed), int(split_seed))
+    levels = _variant_drift(variant, drift, strong_drift)
+    return _cached_digits(split, variant, int(size), levels, int(variant_seed), int(split_seed))
 
 
 def fashion_mnist(
@@ -239,8 +248,20 @@ def fashion_mnist(
     drift: Optional[Iterable[Any]] = None,
     variant_seed: int = 0,
     limit: Optional[int] = None,
+    strong_drift: Optional[Iterable[Any]] = None,
 ) -> TensorImageDataset:
     """A domain of Fashion-MNIST; see the module docstring. ``limit`` keeps the first N images."""
     _check(split, variant)
     root = str(root) if root else None
-    return _cached_fashion(split, variant, root, bool(download), _drift_key(drift), int(variant_seed), limit)
+    levels = _variant_drift(variant, drift, strong_drift)
+    return _cached_fashion(split, variant, root, bool(download), levels, int(variant_seed), limit)
+
+
+def _variant_drift(variant: str, drift: Optional[Iterable[Any]], strong_drift: Optional[Iterable[Any]]) -> tuple:
+    """The drift levels ``variant`` applies (``()`` for the variants that apply none, so that
+    their cache entry does not depend on the levels)."""
+    if variant == "drift":
+        return _drift_key(drift)
+    if variant == "strongdrift":
+        return _drift_key(strong_drift, STRONG_DRIFT)
+    return ()

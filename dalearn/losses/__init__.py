@@ -14,18 +14,19 @@ from dalearn.losses.bnm import BatchNuclearNormMaximization
 from dalearn.losses.bsp import BatchSpectralPenalizationLoss
 from dalearn.losses.cdan import ConditionalDomainAdversarialLoss, prediction_entropy
 from dalearn.losses.dann import DomainAdversarialLoss
-from dalearn.losses.information_maximization import InformationMaximizationLoss
+from dalearn.losses.information_maximization import InformationMaximizationLoss, mean_prediction_entropy
 from dalearn.losses.jmmd import JointMultipleKernelMaximumMeanDiscrepancy, Theta
 from dalearn.losses.mcc import MinimumClassConfusionLoss
 from dalearn.losses.mcd import classifier_discrepancy, entropy
 from dalearn.losses.mdd import MarginDisparityDiscrepancy, shift_log
 from dalearn.losses.mmd import MultipleKernelMaximumMeanDiscrepancy, default_kernels
-from dalearn.losses.self_training import ConfidenceBasedSelfTrainingLoss
+from dalearn.losses.self_training import ClassBalancedSelfTrainingLoss, ConfidenceBasedSelfTrainingLoss
 
 __all__ = [
     "AdaptiveFeatureNorm",
     "BatchNuclearNormMaximization",
     "BatchSpectralPenalizationLoss",
+    "ClassBalancedSelfTrainingLoss",
     "ConditionalDomainAdversarialLoss",
     "ConfidenceBasedSelfTrainingLoss",
     "DomainAdversarialLoss",
@@ -37,6 +38,7 @@ __all__ = [
     "Theta",
     "classifier_discrepancy",
     "default_kernels",
+    "mean_prediction_entropy",
     "entropy",
     "prediction_entropy",
     "shift_log",

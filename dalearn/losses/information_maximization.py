@@ -75,3 +75,21 @@ class InformationMaximizationLoss(nn.Module):
         mean_prediction = (normalized.unsqueeze(1) * predictions).sum(dim=0)
         diversity = _entropy(mean_prediction, self.epsilon)
         return entropy - diversity
+
+
+def mean_prediction_entropy(logits: torch.Tensor, epsilon: float = 1e-5) -> torch.Tensor:
+    r"""The diversity term of information maximisation alone (SHOT, Liang et al., 2020):
+    :math:`H(\bar p) = -\sum_c \bar p_c \log(\bar p_c + \varepsilon)` of the batch-mean prediction
+    :math:`\bar p = \frac{1}{N}\sum_i \mathrm{softmax}(y_i)` — high when the batch's predictions
+    spread over the classes. Subtracting it from a loss (self-training's collapse protection)
+    pushes the predictions apart without also pushing each one to be confident.
+
+    Example:
+        >>> round(mean_prediction_entropy(50.0 * torch.eye(4), epsilon=0.0).item(), 4)  # log 4
+        1.3863
+        >>> mean_prediction_entropy(50.0 * torch.eye(4)[[0, 0, 0, 0]], epsilon=0.0).abs().item() < 1e-6
+        True
+    """
+    check_features("logits", logits, layout="(N, C)")
+    check_finite_values("logits", logits)
+    return _entropy(F.softmax(logits, dim=1).mean(dim=0), float(epsilon))

@@ -442,9 +442,20 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule):
             if validator.needs_source and "source_val" not in roles:
                 validator.reset()
                 continue
-            key = f"val/score/{name}"
-            record[key] = float(validator.compute())
+            value = validator.compute()
             validator.reset()
+            # ---- epoch checks (issue 23, collapse): a metric fed like a validator whose compute()
+            # gives {name: value}, e.g. dalearn.validators.collapse.CollapseCheck, put in
+            # self.validators under <check> by dalearn.run.collapse_monitor, is recorded as
+            # val/<check>/<name> (val/collapse/flag, …) instead of one val/score/<check>.
+            if isinstance(value, Mapping):
+                for part, number in value.items():
+                    record[f"val/{name}/{part}"] = float(number)
+                    self.log(f"val/{name}/{part}", float(number), add_dataloader_idx=False, sync_dist=False)
+                continue
+            # ---- end of epoch checks
+            key = f"val/score/{name}"
+            record[key] = float(value)
             self.log(key, record[key], add_dataloader_idx=False, sync_dist=False)
         return record
 

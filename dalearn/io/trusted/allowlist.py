@@ -55,6 +55,7 @@ SHIPPED_CALLABLES: tuple[str, ...] = (
     "dalearn.run.best_checkpoint.BestCheckpoint",
     "dalearn.run.callbacks.EpochSeeder",
     "dalearn.run.callbacks.RunRecorder",
+    "dalearn.run.collapse_monitor.CollapseMonitor",
     "dalearn.run.csv_logger.ContinuingCSVLogger",
     "dalearn.run.domain_gap_monitor.DomainGapMonitor",
     "dalearn.run.mixval_probe.MixValProbe",
