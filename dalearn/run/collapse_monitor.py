@@ -24,6 +24,7 @@ Configured by the top-level ``collapse`` node (conf/train.yaml): ``enabled``,
 from __future__ import annotations
 
 import copy
+import logging
 from typing import Any, Optional, Sequence
 
 import lightning as L
@@ -31,10 +32,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dalearn.io.trusted.checkpoints import load_checkpoint
 from dalearn.methods.checkpoint_weights import load_classifier_weights, resolve_checkpoint
 from dalearn.nn import ImageClassifier, bottleneck
-from dalearn.run.logs import log
 from dalearn.validators.collapse import MAX_TOP_SHARE_RATIO, MIN_ENTROPY_RATIO, MIN_KAPPA, CollapseCheck
+
+log = logging.getLogger("dalearn")
 
 #: The key of the check in the module's validators, hence the history prefix ``val/collapse/``.
 CHECK = "collapse"
@@ -155,7 +158,9 @@ def reference_classifier(backbone: nn.Module, num_classes: int, path: str) -> Im
     architecture; the bottleneck's width and BatchNorm are read from the checkpoint. Read with
     ``weights_only=True``: a checkpoint runs no code."""
     file = resolve_checkpoint(path, OPTION)
-    checkpoint = torch.load(file, map_location="cpu", weights_only=True)
+    checkpoint = load_checkpoint(
+        file, key=OPTION, advice="give the run directory or checkpoints/last.ckpt of a Source-Only run"
+    )
     state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, dict) else {}
     neck_weight = state.get("classifier.bottleneck.0.weight") if isinstance(state, dict) else None
     neck = None

@@ -12,7 +12,7 @@ from scipy.special import softmax
 
 from dalearn.losses import ClassBalancedSelfTrainingLoss, ConfidenceBasedSelfTrainingLoss
 from dalearn.methods import SelfTraining
-from dalearn.nn import build_backbone
+from dalearn.nn import ImageClassifier, bottleneck, build_backbone
 
 C = 10
 
@@ -37,7 +37,11 @@ def batch(seed: int = 0):
 
 def model(protection: str, **kwargs) -> SelfTraining:
     torch.manual_seed(0)
-    return SelfTraining(build_backbone("lenet", pretrained=False), C, collapse_protection=protection, **kwargs)
+    return SelfTraining(
+        ImageClassifier(build_backbone("lenet", pretrained=False), C, bottleneck, 256),
+        collapse_protection=protection,
+        **kwargs,
+    )
 
 
 def logits_of(m: SelfTraining, x_s, x_t) -> tuple[np.ndarray, np.ndarray]:
@@ -124,4 +128,7 @@ def test_protection_is_on_by_default(train_cfg):
     for method in ("self_training", "self_training_svhn"):
         assert train_cfg([f"method={method}"]).method.collapse_protection == "distribution_alignment"
     torch.manual_seed(0)
-    assert SelfTraining(build_backbone("lenet", pretrained=False), C).collapse_protection == "distribution_alignment"
+    assert (
+        SelfTraining(ImageClassifier(build_backbone("lenet", pretrained=False), C, bottleneck, 256)).collapse_protection
+        == "distribution_alignment"
+    )
