@@ -43,6 +43,7 @@ def run(argv: list[str], cwd: Path) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # several console commands, each a process that imports torch
 def test_readme_own_images_commands_run_as_written(tmp_path):
     own = section("## Train on your own images")
     script = re.findall(r"```python\n(.*?)```", own, flags=re.DOTALL)

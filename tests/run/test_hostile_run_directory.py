@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from omegaconf import OmegaConf
 
@@ -41,6 +42,7 @@ def write_hostile_checkpoint(path: Path, marker: Path) -> None:
     torch.save({"state_dict": {}, "epoch": 0, "payload": Payload(marker)}, path)
 
 
+@pytest.mark.slow
 def test_eval_refuses_a_checkpoint_that_would_run_code(tmp_path, train_cfg):
     run, marker = shared_run(train_cfg), tmp_path / "pwned-by-checkpoint"
     write_hostile_checkpoint(run / "checkpoints" / "best.ckpt", marker)
@@ -52,6 +54,7 @@ def test_eval_refuses_a_checkpoint_that_would_run_code(tmp_path, train_cfg):
     assert not (run / "eval.json").exists()
 
 
+@pytest.mark.slow
 def test_train_refuses_the_same_checkpoint_before_training(tmp_path):
     marker = tmp_path / "pwned-by-checkpoint"
     hostile = tmp_path / "hostile.ckpt"
@@ -65,6 +68,7 @@ def test_train_refuses_the_same_checkpoint_before_training(tmp_path):
     assert not list((tmp_path / "out").glob("runs/*/*/*/config.yaml")), "training started"
 
 
+@pytest.mark.slow
 def test_eval_refuses_a_config_that_names_an_arbitrary_callable(tmp_path, train_cfg):
     run, marker = shared_run(train_cfg), tmp_path / "pwned-by-config"
     torch.save({"state_dict": {}}, run / "checkpoints" / "best.ckpt")
