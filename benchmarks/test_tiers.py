@@ -44,8 +44,8 @@ SUMMARY = re.compile(r"=+ (.*\b(passed|failed|error)\b.*) =+\s*$", re.M)
 def pytest_command(tier: str, workers: int, coverage: bool) -> list[str]:
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", str(workers)]
     command += ["--dist", "loadgroup", *TIERS[tier]]
-    if coverage:
-        command += [f"--cov={ROOT / 'dalearn'}", f"--cov-config={coverage_config()}", "--cov-report="]
+    if coverage:  # tracing slows a test several times over: no per-test timeout but the tests' own marks
+        command += [f"--cov={ROOT / 'dalearn'}", f"--cov-config={coverage_config()}", "--cov-report=", "--timeout=0"]
     return command
 
 

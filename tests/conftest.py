@@ -6,7 +6,8 @@ reading a run's CSV log, running a console command).
 Two tiers (README, ``scripts/test``): the fast tier is ``-m "not slow"``; ``slow`` marks a
 test that trains past a handful of steps, runs a sweep, or spawns a process that imports
 torch. Every test runs under pytest-timeout (``timeout`` in pyproject.toml, 120 s); a slow
-test gets ``SLOW_TIMEOUT`` unless it sets its own ``@pytest.mark.timeout``."""
+test gets ``SLOW_TIMEOUT`` unless it sets its own ``@pytest.mark.timeout``; ``--timeout N`` on
+the command line sets every unmarked test's (``--timeout 0``: none, e.g. under coverage)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ SLOW_TIMEOUT = 600
 
 
 def pytest_collection_modifyitems(config, items) -> None:
+    if config.getoption("timeout", None) is not None:  # --timeout N given: it holds for every test without a mark
+        return
     for item in items:
         if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
@@ -87,6 +90,20 @@ def logged(run_dir, key: str) -> list[tuple[int, float]]:
     return rows
 
 
+#: a benchmark experiment made small and fast on the CPU: LeNet on 32 × 32 crops, two iterations of batch 4.
+TINY_BENCHMARK_RUN = [
+    "trainer=cpu",
+    "backbone=lenet",
+    "data.num_workers=0",
+    "data.batch_size=4",
+    "data.iters_per_epoch=2",
+    "trainer.max_epochs=1",
+    "trainer.enable_progress_bar=false",
+    "data.train_transform.size=32",
+    "data.train_transform.resize=40",
+    "data.eval_transform.size=32",
+    "data.eval_transform.resize=40",
+]
 #: a DANN run on the offline digits as ``dalearn-train`` runs it: one CPU thread, no progress bar.
 CLI_RUN = ["method=dann", "trainer.enable_progress_bar=false", "cpu_threads=1"]
 #: a CLI_RUN that lasts long enough (200 short epochs) to be interrupted once it has a checkpoint.
