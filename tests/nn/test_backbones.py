@@ -158,7 +158,7 @@ def test_lenet_unchanged():
         pytest.param("resnet50", 2048, marks=pytest.mark.slow),
         pytest.param("resnet101", 2048, marks=pytest.mark.slow),
         ("resnet18", 512),
-        ("vit_b16", 768),
+        pytest.param("vit_b16", 768, marks=pytest.mark.slow),
         ("efficientnet_lite0", 1280),
     ],
 )
