@@ -18,6 +18,7 @@ with the files where the fast tier misses the most full-tier lines.
     python benchmarks/test_tiers.py --no-coverage    # timings only (what the README quotes)
     python benchmarks/test_tiers.py --no-timing      # coverage only
     python benchmarks/test_tiers.py --reuse          # the report again from the last coverage data
+    python benchmarks/test_tiers.py --no-timing --coverage-of fast   # after changing fast tests only
     python benchmarks/test_tiers.py --out benchmarks/results/test_tiers.md
 
 The coverage data stay in ``benchmarks/_work/test_tiers/`` (``fast.coverage``, ``slow.coverage``);
@@ -41,7 +42,7 @@ WORK = ROOT / "benchmarks" / "_work" / "test_tiers"
 #: timed tiers, and the coverage runs whose union is the full tier.
 TIERS = {"fast": ["-m", "not slow"], "full": [], "slow": ["-m", "slow"]}
 COVERAGE_RUNS = ("fast", "slow")
-SUMMARY = re.compile(r"=+ (.*\b(passed|failed|error)\b.*) =+\s*$", re.M)
+SUMMARY = re.compile(r"^=* ?(\d+ (?:passed|failed|error).*? in [\d.]+s(?: \([\d:]+\))?) ?=*$", re.M)
 
 
 def pytest_command(tier: str, workers: int, coverage: bool) -> list[str]:
@@ -81,7 +82,7 @@ def run_tier(tier: str, workers: int, coverage: bool) -> dict:
         "coverage": coverage,
         "seconds": seconds,
         "returncode": result.returncode,
-        "summary": found[-1][0] if found else f"exit {result.returncode} (see {WORK})",
+        "summary": found[-1] if found else f"exit {result.returncode} (see {WORK})",
         "load": (load_before[0], load_after[0]),
     }
 
@@ -170,6 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="xdist workers (scripts/test uses 2)")
     parser.add_argument("--no-timing", action="store_true", help="skip the plain (uncovered) timing runs")
     parser.add_argument("--no-coverage", action="store_true", help="skip the coverage runs")
+    parser.add_argument(
+        "--coverage-of",
+        nargs="+",
+        choices=COVERAGE_RUNS,
+        default=list(COVERAGE_RUNS),
+        help="redo only these coverage runs",
+    )
     parser.add_argument("--reuse", action="store_true", help="run nothing; report from the last coverage data")
     parser.add_argument("--out", type=Path, help="also write the report (Markdown) to this file")
     args = parser.parse_args(argv)
@@ -177,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     if not args.reuse:
         plan = [] if args.no_timing else [(tier, False) for tier in args.tiers]
-        plan += [] if args.no_coverage else [(tier, True) for tier in COVERAGE_RUNS]
+        plan += [] if args.no_coverage else [(tier, True) for tier in args.coverage_of]
         for tier, coverage in plan:
             runs.append(run_tier(tier, args.workers, coverage))
             what = f"{tier} tests with coverage" if coverage else f"{tier} tier"

@@ -161,8 +161,3 @@ def test_cli_on_a_checkpoint_logs_progress_and_is_reproducible(runs, tmp_path, c
     again, first = np.load(out / "features.npz"), np.load(runs["out"] / "features.npz")
     assert np.array_equal(again["tsne_source"], first["tsne_source"])  # fixed seed: same subsample, same map
     assert np.array_equal(again["source_index"], first["source_index"])
-
-
-def test_cli_names_a_missing_run(tmp_path, capsys):
-    assert main([str(tmp_path / "no_run")]) == 2
-    assert f"{tmp_path / 'no_run'} does not exist" in capsys.readouterr().err
