@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from analysis_outputs import FILES, PNGS
 
 from dalearn.analysis import analyze
 from dalearn.analyze import main
@@ -70,19 +71,10 @@ def numpy_ece(logits: np.ndarray, labels: np.ndarray, n_bins: int = 15) -> float
 
 def test_every_file_is_written_and_shown(runs):
     out = runs["out"]
-    pngs = ["tsne.png", "per_class_accuracy.png", "confusion_matrix.png", "reliability.png", "history.png"]
-    csvs = [
-        "tsne.csv",
-        "domain_gap.csv",
-        "per_class_accuracy.csv",
-        "confusion_matrix.csv",
-        "reliability.csv",
-        "history.csv",
-    ]
-    for name in [*pngs, *csvs, "index.html", "summary.json", "features.npz"]:
+    for name in FILES:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     page = (out / "index.html").read_text()
-    for name in pngs:
+    for name in PNGS:
         assert f"src='{name}'" in page
     assert (out / "tsne.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]

@@ -8,18 +8,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from analysis_outputs import FILES, PNGS
 
 from dalearn.analyze import main
-
-PNGS = ["tsne.png", "per_class_accuracy.png", "confusion_matrix.png", "reliability.png", "history.png"]
-CSVS = [
-    "tsne.csv",
-    "domain_gap.csv",
-    "per_class_accuracy.csv",
-    "confusion_matrix.csv",
-    "reliability.csv",
-    "history.csv",
-]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +27,7 @@ def test_cli_writes_every_file_with_the_runs_own_accuracy(run, tmp_path, capsys)
     out = tmp_path / "analysis"
     argv = [str(run), "--out", str(out), "--baseline", str(run), "--max-per-domain", "40", "--tsne-per-domain", "20"]
     assert main(argv) == 0
-    for name in [*PNGS, *CSVS, "index.html", "summary.json", "features.npz"]:
+    for name in FILES:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     page = (out / "index.html").read_text()
     assert all(f"src='{name}'" in page for name in PNGS)
