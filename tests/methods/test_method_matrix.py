@@ -2,7 +2,7 @@
 options that change a method's mechanics train a few iterations on offline data through the
 real config (slow tier: each method trains for real once here), with finite losses, and its
 own mechanics happen. The fast tier checks each method's contract on one batch
-(test_method_contract.py)."""
+(test_method_one_batch.py)."""
 
 from __future__ import annotations
 
