@@ -1,5 +1,13 @@
 """Shared test set-up: one torch thread per process (the models in the tests are tiny, and
-with xdist on two cores more threads only contend), and deterministic seeds."""
+with xdist on two cores more threads only contend), deterministic seeds, the per-test
+timeout of the slow tier, and the helpers several folders use (composing a run's config,
+reading a run's CSV log, running a console command).
+
+Two tiers (README, ``scripts/test``): the fast tier is ``-m "not slow"``; ``slow`` marks a
+test that trains past a handful of steps, runs a sweep, or spawns a process that imports
+torch. Every test runs under pytest-timeout (``timeout`` in pyproject.toml, 120 s); a slow
+test gets ``SLOW_TIMEOUT`` unless it sets its own ``@pytest.mark.timeout``; ``--timeout N`` on
+the command line sets every unmarked test's (``--timeout 0``: none, e.g. under coverage)."""
 
 from __future__ import annotations
 
@@ -7,6 +15,17 @@ import pytest
 import torch
 
 torch.set_num_threads(1)
+
+#: seconds a slow test may run before pytest-timeout fails it by name (its own mark wins).
+SLOW_TIMEOUT = 600
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if config.getoption("timeout", None) is not None:  # --timeout N given: it holds for every test without a mark
+        return
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
 
 
 @pytest.fixture(autouse=True)
@@ -55,3 +74,71 @@ def stage_one(cfg, train_cfg) -> list[str]:
 
     train(first)
     return [f"method.source_ckpt={first.paths.run_dir}"]
+
+
+def logged(run_dir, key: str) -> list[tuple[int, float]]:
+    """(step, value) rows of ``key`` in a run's CSV log (``logs/version_*/metrics.csv``)."""
+    import csv
+    from pathlib import Path
+
+    rows = []
+    for path in sorted(Path(run_dir).glob("logs/version_*/metrics.csv")):
+        with path.open() as handle:
+            for row in csv.DictReader(handle):
+                if row.get(key):
+                    rows.append((int(row["step"]), float(row[key])))
+    return rows
+
+
+#: a benchmark experiment made small and fast on the CPU: LeNet on 32 × 32 crops, two iterations of batch 4.
+TINY_BENCHMARK_RUN = [
+    "trainer=cpu",
+    "backbone=lenet",
+    "data.num_workers=0",
+    "data.batch_size=4",
+    "data.iters_per_epoch=2",
+    "trainer.max_epochs=1",
+    "trainer.enable_progress_bar=false",
+    "data.train_transform.size=32",
+    "data.train_transform.resize=40",
+    "data.eval_transform.size=32",
+    "data.eval_transform.resize=40",
+]
+#: a DANN run on the offline digits as ``dalearn-train`` runs it: one CPU thread, no progress bar.
+CLI_RUN = ["method=dann", "trainer.enable_progress_bar=false", "cpu_threads=1"]
+#: a CLI_RUN that lasts long enough (200 short epochs) to be interrupted once it has a checkpoint.
+LONG_RUN = [*CLI_RUN, "trainer.max_epochs=200", "data.iters_per_epoch=4", "data.batch_size=8"]
+
+
+def train_command(output_root, *overrides: str) -> list[str]:
+    """``python -m dalearn.cli.train <overrides>`` writing its runs under ``output_root``."""
+    import sys
+
+    return [sys.executable, "-m", "dalearn.cli.train", *overrides, f"paths.output_root={output_root}"]
+
+
+def wait_for(pattern: str, root, process, seconds: float = 300):
+    """The first path matching ``pattern`` under ``root`` once it appears, while ``process``
+    (a ``subprocess.Popen``) keeps running; fails if the process ends first or time runs out."""
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        found = list(root.glob(pattern))
+        if found:
+            return found[0]
+        assert process.poll() is None, "the first run ended early"
+        time.sleep(0.05)
+    raise AssertionError(f"{pattern} did not appear under {root}")
+
+
+def console_script(tool: str) -> str:
+    """The installed console script ``tool`` (beside this Python, else on PATH)."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    beside = Path(sys.executable).parent / tool
+    executable = str(beside) if beside.is_file() else shutil.which(tool)
+    assert executable, f"{tool} is not installed as a console script"
+    return executable

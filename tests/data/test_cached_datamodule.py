@@ -69,6 +69,7 @@ def test_training_with_the_cache_and_batched_augmentation(tree, tmp_path):
 
     from dalearn.run.config import CONFIG_DIR
     from dalearn.run.training import train
+    from tests.conftest import TINY_BENCHMARK_RUN
 
     overrides = [
         "experiment=office31/dann",
@@ -77,17 +78,7 @@ def test_training_with_the_cache_and_batched_augmentation(tree, tmp_path):
         f"paths.run_dir={tmp_path / 'run'}",
         "data.cache=auto",
         "data.augment_on_gpu=true",
-        "trainer=cpu",
-        "backbone=lenet",
-        "data.num_workers=0",
-        "data.batch_size=4",
-        "data.iters_per_epoch=2",
-        "trainer.max_epochs=1",
-        "trainer.enable_progress_bar=false",
-        "data.train_transform.size=32",
-        "data.train_transform.resize=40",
-        "data.eval_transform.size=32",
-        "data.eval_transform.resize=40",
+        *TINY_BENCHMARK_RUN,
     ]
     with initialize_config_dir(CONFIG_DIR, version_base="1.3"):
         cfg = compose("train", overrides=overrides)

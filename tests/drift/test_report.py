@@ -35,6 +35,7 @@ def test_paired_kl_matches_its_definition() -> None:
         paired_kl(clean, drifted[:, :3])
 
 
+@pytest.mark.slow
 def test_gap_grows_with_default_level_on_fashion_mnist() -> None:
     """Real Fashion-MNIST test images embedded by the offline ImageNet-pretrained
     EfficientNet-Lite0 (48 px input to keep the test short). FID and Wasserstein are left to

@@ -6,6 +6,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 CHECK = """
 import sys
 import dalearn.losses, dalearn.nn
@@ -14,6 +16,7 @@ print(','.join(heavy))
 """
 
 
+@pytest.mark.slow
 def test_losses_import_without_lightning_or_hydra():
     result = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

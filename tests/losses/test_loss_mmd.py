@@ -79,6 +79,7 @@ def draws(shift: float, estimator: str, linear: bool, count: int = 300) -> np.nd
     return np.array(values)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("linear", [False, True])
 def test_unbiased_estimator_is_zero_on_average_for_one_distribution_and_positive_for_two(linear):
     same = draws(0.0, "unbiased", linear)
@@ -88,6 +89,7 @@ def test_unbiased_estimator_is_zero_on_average_for_one_distribution_and_positive
     assert shifted.mean() > 10.0 * shifted.std(ddof=1) / math.sqrt(shifted.size)
 
 
+@pytest.mark.slow
 def test_reference_estimator_is_offset_by_two_over_n_minus_one_for_one_distribution():
     values = draws(0.0, "reference", linear=False)
     standard_error = values.std(ddof=1) / math.sqrt(values.size)

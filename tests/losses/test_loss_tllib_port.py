@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -86,6 +87,7 @@ def train_mcc(trade_off: float) -> TinyClassifier:
     return model
 
 
+@pytest.mark.slow
 def test_mcc_reduces_target_class_confusion():
     x_t = shifted_problem()[2]
     confusion = MinimumClassConfusionLoss(temperature=2.5)
@@ -117,6 +119,7 @@ def train_dann_bsp(bsp_trade_off: float) -> TinyClassifier:
     return model
 
 
+@pytest.mark.slow
 def test_bsp_reduces_the_largest_singular_value_of_the_features():
     x_t = shifted_problem()[2]
     plain = torch.linalg.svdvals(evaluate(train_dann_bsp(bsp_trade_off=0.0), x_t)[1])[0].item()
@@ -143,6 +146,7 @@ def train_afn(trade_off_norm: float):
     return norms
 
 
+@pytest.mark.slow
 def test_afn_enlarges_the_target_feature_norms():
     plain = train_afn(trade_off_norm=0.0)
     regularised = train_afn(trade_off_norm=0.05)
@@ -173,6 +177,7 @@ def train_fixmatch(trade_off: float):
     return model
 
 
+@pytest.mark.slow
 def test_self_training_makes_more_target_predictions_confident():
     x_t = shifted_problem()[2]
 

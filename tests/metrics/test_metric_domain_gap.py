@@ -50,7 +50,7 @@ def test_fid_of_correlated_features_matches_scipy():
     assert value.item() == pytest.approx(fid_reference(source.numpy(), target.numpy()), rel=1e-8)
 
 
-@pytest.mark.parametrize("dims", [64, 3, 1])
+@pytest.mark.parametrize("dims", [pytest.param(64, marks=pytest.mark.slow), 3, 1])
 def test_wasserstein_within_one_percent_of_exact_while_streaming(dims):
     source, target = _seed_data(dims)
     s = _stream(source, 97, wasserstein=True)

@@ -124,6 +124,7 @@ def test_linear_estimator_tracks_the_quadratic_value():
     assert linear == pytest.approx(unbiased, rel=0.15)
 
 
+@pytest.mark.slow
 def test_unbiased_estimator_has_zero_mean_for_one_distribution():
     g = torch.Generator().manual_seed(3)
     unbiased, biased = [], []

@@ -132,18 +132,3 @@ def test_duplicate_names_are_refused(tmp_path, monkeypatch):
             available()
     finally:
         sys.modules.pop("dalearn.validators.duplicate_validator", None)
-
-
-def test_no_lightning_and_no_methods_import():
-    import ast
-
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            for name in names:
-                assert name.split(".")[0] not in ("lightning", "pytorch_lightning", "hydra"), f"{path}: {name}"
-                assert not name.startswith("dalearn.methods"), f"{path}: imports {name}"

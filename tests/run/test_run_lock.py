@@ -9,36 +9,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from dalearn.run.lock import RunDirectoryBusy, RunLock
-
-ARGS = [
-    "method=dann",
-    "trainer.max_epochs=200",
-    "data.iters_per_epoch=4",
-    "data.batch_size=8",
-    "trainer.enable_progress_bar=false",
-    "cpu_threads=1",
-]
+from tests.conftest import LONG_RUN, train_command, wait_for
 
 
 def command(output_root: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "dalearn.cli.train", *ARGS, f"paths.output_root={output_root}", *extra]
-
-
-def wait_for(pattern: str, root: Path, process: subprocess.Popen, seconds: float = 300) -> Path:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        found = list(root.glob(pattern))
-        if found:
-            return found[0]
-        assert process.poll() is None, "the first run ended early"
-        time.sleep(0.05)
-    raise AssertionError(f"{pattern} did not appear under {root}")
+    return train_command(output_root, *LONG_RUN, *extra)
 
 
 @pytest.mark.slow

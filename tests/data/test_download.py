@@ -22,6 +22,11 @@ def leftovers(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.name.endswith((".extracting", ".part")))
 
 
+def download_args(root, url: str, *extra: str) -> list[str]:
+    """``dalearn-data download office31`` from the local server ``url`` into ``root``."""
+    return ["download", "office31", "--root", str(root), "--mirror", url, *extra]
+
+
 def run_cli(args: list[str], capsys: pytest.CaptureFixture) -> tuple[int, str, str]:
     code = main(args)
     out, err = capsys.readouterr()
@@ -32,7 +37,7 @@ def test_downloads_extracts_and_then_fetches_nothing(office31_archives, tmp_path
     state = ServerState(files=dict(office31_archives))
     root = tmp_path / "office31"
     with LocalServer(state) as url:
-        code, out, _ = run_cli(["download", "office31", "--root", str(root), "--mirror", url], capsys)
+        code, out, _ = run_cli(download_args(root, url), capsys)
         assert code == 0, out
         assert sorted(name for name, _ in state.requests) == sorted(office31_archives)
         assert all(rng is None for _, rng in state.requests)
@@ -40,7 +45,7 @@ def test_downloads_extracts_and_then_fetches_nothing(office31_archives, tmp_path
         assert (root / "image_list" / "amazon.txt").is_file()
         assert len(list((root / "amazon" / "images").rglob("*.jpg"))) == 6
         state.requests.clear()
-        code, out, err = run_cli(["download", "office31", "--root", str(root), "--mirror", url], capsys)
+        code, out, err = run_cli(download_args(root, url), capsys)
     assert code == 0
     assert state.requests == []
     assert err.count("present, skipped") == 4  # progress messages: the [dalearn] lines on stderr
@@ -53,7 +58,7 @@ def test_interrupted_transfer_fails_then_resumes(office31_archives, tmp_path, ca
     root = tmp_path / "office31"
     size = len(office31_archives["amazon.tgz"])
     with LocalServer(state) as url:
-        args = ["download", "office31", "--root", str(root), "--mirror", url, "--retries", "0"]
+        args = download_args(root, url, "--retries", "0")
         code, _, err = run_cli(args, capsys)
         assert code == 1
         assert f"{url}/amazon.tgz" in err and "Manual alternative" in err
@@ -114,19 +119,7 @@ def test_checksum_mismatch_deletes_download_and_extracts_nothing(office31_archiv
     root = tmp_path / "office31"
     with LocalServer(state) as url:
         code, _, err = run_cli(
-            [
-                "download",
-                "office31",
-                "--root",
-                str(root),
-                "--mirror",
-                url,
-                "--only",
-                "amazon",
-                "--sha256",
-                "amazon.tgz=" + "0" * 64,
-            ],
-            capsys,
+            download_args(root, url, "--only", "amazon", "--sha256", "amazon.tgz=" + "0" * 64), capsys
         )
     assert code == 1
     assert "checksum mismatch" in err and "0" * 64 in err and f"{url}/amazon.tgz" in err
@@ -139,40 +132,17 @@ def test_matching_checksum_is_accepted(office31_archives, tmp_path, capsys):
     digest = hashlib.sha256(office31_archives["image_list.zip"]).hexdigest()
     with LocalServer(ServerState(files=dict(office31_archives))) as url:
         code, out, err = run_cli(
-            [
-                "download",
-                "office31",
-                "--root",
-                str(tmp_path),
-                "--mirror",
-                url,
-                "--only",
-                "image_list",
-                "--sha256",
-                f"image_list.zip={digest}",
-            ],
-            capsys,
+            download_args(tmp_path, url, "--only", "image_list", "--sha256", f"image_list.zip={digest}"), capsys
         )
     assert code == 0, out
     assert digest in err
 
 
+@pytest.mark.slow
 def test_404_exits_non_zero_with_url_and_manual_alternative(tmp_path):
     with LocalServer(ServerState()) as url:
         result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dalearn.cli.data",
-                "download",
-                "office31",
-                "--root",
-                str(tmp_path),
-                "--mirror",
-                url,
-                "--only",
-                "image_list",
-            ],
+            [sys.executable, "-m", "dalearn.cli.data", *download_args(tmp_path, url, "--only", "image_list")],
             capture_output=True,
             text=True,
             timeout=120,

@@ -145,8 +145,7 @@ def test_offline_target_uses_its_test_split(train_cfg, digit_dirs):
 
 def test_benchmark_domains_photos_get_the_recipe_transforms(train_cfg, tmp_path):
     root = make_fake_tree("office31", tmp_path / "office31", images_per_class=2, size=(96, 80))
-    dm = datamodule(
-        train_cfg,
+    office31 = [
         "data/source=benchmark",
         "data.source.domain=office31:A",
         f"data.source.root={root}",
@@ -154,20 +153,15 @@ def test_benchmark_domains_photos_get_the_recipe_transforms(train_cfg, tmp_path)
         "data.target.domain=office31:W",
         f"data.target.root={root}",
         "data.source_holdout=0",
-    )
+    ]
+    dm = datamodule(train_cfg, *office31)
     assert dm.num_classes == 31
     x_s, y_s, x_t = first_batches(dm)
     assert x_s.shape == x_t.shape == (8, 3, 224, 224)
     assert float(x_s.min()) < 0.0  # ImageNet normalisation
     small = datamodule(
         train_cfg,
-        "data/source=benchmark",
-        "data.source.domain=office31:A",
-        f"data.source.root={root}",
-        "data/target=benchmark",
-        "data.target.domain=office31:W",
-        f"data.target.root={root}",
-        "data.source_holdout=0",
+        *office31,
         "data.train_transform=small",
         "data.eval_transform=small",
         "data.image_size=32",

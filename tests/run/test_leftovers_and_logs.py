@@ -19,6 +19,7 @@ import torch
 from dalearn.io.ownership import write_marker
 from dalearn.run.resolvers import run_hash
 from dalearn.run.training import train
+from tests.conftest import CLI_RUN, train_command
 
 
 def killed_while_writing(code: str, cwd: Path) -> Path:
@@ -51,6 +52,7 @@ def test_a_checkpoint_temporary_left_by_sigkill_is_removed_by_the_next_run(train
     assert [p.name for p in checkpoints.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.mark.slow
 def test_a_drift_output_temporary_left_by_sigkill_is_removed_by_the_next_run(tmp_path):
     from dalearn.drift.output import AtomicOutput
 
@@ -70,6 +72,7 @@ def test_a_drift_output_temporary_left_by_sigkill_is_removed_by_the_next_run(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["drifted"]
 
 
+@pytest.mark.slow
 def test_the_lightning_tip_advertisement_is_not_printed(tmp_path):
     # A process of its own: what reaches the console depends on the logging set-up of the
     # process, which earlier tests in a pytest worker would otherwise have changed.
@@ -87,12 +90,10 @@ def test_the_lightning_tip_advertisement_is_not_printed(tmp_path):
 
 
 ARGS = [
-    "method=dann",
+    *CLI_RUN,
     "trainer.max_epochs=3",
     "data.iters_per_epoch=24",
     "data.batch_size=16",
-    "trainer.enable_progress_bar=false",
-    "cpu_threads=1",
     "+logger.flush_logs_every_n_steps=1",
 ]
 
@@ -112,7 +113,7 @@ def max_step(path: Path) -> int:
 @pytest.mark.slow
 def test_a_resumed_run_continues_one_log_without_the_replayed_rows(tmp_path):
     def command(root: Path, *extra: str) -> list[str]:
-        return [sys.executable, "-m", "dalearn.cli.train", *ARGS, f"paths.output_root={root}", *extra]
+        return train_command(root, *ARGS, *extra)
 
     subprocess.run(command(tmp_path / "a"), check=True, capture_output=True)
     (expected,) = (tmp_path / "a").glob("runs/*/*/*/logs/version_0/metrics.csv")

@@ -46,6 +46,7 @@ def _target_accuracy(train_cfg, method: str, seed: int) -> float:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("adaptation_gain")
+@pytest.mark.timeout(1200)  # four trainings of 10 epochs × 100 iterations
 def test_dann_beats_source_only_on_held_out_target_digits(train_cfg):
     source_only = [_target_accuracy(train_cfg, "source_only", seed) for seed in SEEDS]
     dann = [_target_accuracy(train_cfg, "dann", seed) for seed in SEEDS]

@@ -1,4 +1,4 @@
-"""The two sweep folders behind the golden files in ``tests/sweeps/golden/``.
+"""The two sweep folders behind the golden files in ``tests/tables/golden/``.
 
 ``office31``: the published grid (multirun.yaml: source_only, dann, mdd × 6 tasks × seeds
 0–2) plus a method of one's own on A→W:

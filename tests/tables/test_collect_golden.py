@@ -1,8 +1,8 @@
 """Golden files: dalearn-collect on hand-written sweep folders (see golden_sweeps.py) must
-write exactly the Markdown, CSV and LaTeX committed under ``tests/sweeps/golden/<case>/``.
+write exactly the Markdown, CSV and LaTeX committed under ``tests/tables/golden/<case>/``.
 
 After an intended change of the output, regenerate the files with
-``DALEARN_UPDATE_GOLDEN=1 python -m pytest tests/sweeps/test_collect_golden.py`` and review
+``DALEARN_UPDATE_GOLDEN=1 python -m pytest tests/tables/test_collect_golden.py`` and review
 the diff.
 """
 

@@ -14,11 +14,12 @@ import torch
 from dalearn.run.training import train
 
 
-@pytest.mark.parametrize("method", ["dann", "mcd"])  # automatic and manual optimisation
+# automatic and manual optimisation (MCD made small: its default heads take seconds a step on a CPU)
+@pytest.mark.parametrize("method", ["dann", "mcd method.num_k=1 method.bottleneck_dim=64"])
 def test_last_is_the_latest_epoch_and_best_the_selected_one(train_cfg, method):
     # best.ckpt is the epoch metrics.json names, whichever the oracle picks (a pick that is not
     # the last epoch: tests/run/test_best_checkpoint_picker.py); last.ckpt is always epoch 2.
-    cfg = train_cfg([f"method={method}", "trainer.max_epochs=3"])
+    cfg = train_cfg([*f"method={method}".split(), "trainer.max_epochs=3"])
     train(cfg)
     run_dir = Path(cfg.paths.run_dir)
     last = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)

@@ -154,7 +154,13 @@ def test_lenet_unchanged():
 
 @pytest.mark.parametrize(
     ("config", "features"),
-    [("resnet50", 2048), ("resnet101", 2048), ("resnet18", 512), ("vit_b16", 768), ("efficientnet_lite0", 1280)],
+    [
+        pytest.param("resnet50", 2048, marks=pytest.mark.slow),
+        pytest.param("resnet101", 2048, marks=pytest.mark.slow),
+        ("resnet18", 512),
+        pytest.param("vit_b16", 768, marks=pytest.mark.slow),
+        ("efficientnet_lite0", 1280),
+    ],
 )
 def test_backbone_configs_build(config, features):
     cfg = OmegaConf.load(BACKBONE_CONFIGS / f"{config}.yaml")

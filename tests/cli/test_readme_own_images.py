@@ -15,6 +15,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # several console commands, each a process that imports torch
 def test_readme_own_images_commands_run_as_written(tmp_path):
     text = README.read_text(encoding="utf-8")
     own = [b for b in blocks(section(text, "## Train on your own images")) if b.language in ("python", "bash")]

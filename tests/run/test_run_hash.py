@@ -45,7 +45,9 @@ def run_name(cfg) -> str:
     return str(cfg.paths.run_name)
 
 
-@pytest.mark.parametrize("method", ["dann", "cdan", "mdd"])
+@pytest.mark.parametrize(
+    "method", ["dann", pytest.param("cdan", marks=pytest.mark.slow), pytest.param("mdd", marks=pytest.mark.slow)]
+)
 def test_every_hashed_key_changes_the_run_directory(train_cfg, method):
     base = train_cfg([f"method={method}"])
     original = run_name(base)

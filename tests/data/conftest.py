@@ -1,4 +1,5 @@
-"""Fixtures for the benchmark-dataset tests: small generated trees and their archives."""
+"""Fixtures for the data tests: small generated trees in the benchmark layouts and their
+archives, and real image domains on disk (scikit-learn's digits) for the custom-domain tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from domain_fixtures import write_digit_folder, write_drift_folder
 
 from dalearn.data.benchmarks.fake_tree import make_fake_tree
 
@@ -43,3 +45,14 @@ def fake_tree(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     """(name, root) of a generated tree in each benchmark's layout: 4 classes × 2 images."""
     name = request.param
     return name, make_fake_tree(name, tmp_path_factory.mktemp(name), images_per_class=2, num_classes=4)
+
+
+@pytest.fixture(scope="session")
+def digit_dirs(tmp_path_factory):
+    """A source folder, a disjoint target folder, a validation folder and a drift folder."""
+    root = tmp_path_factory.mktemp("digit_domains")
+    source = write_digit_folder(root / "A", per_class=12)
+    target = write_digit_folder(root / "B", per_class=8, offset=12)
+    val = write_digit_folder(root / "A_val", per_class=3, offset=40)
+    drift = write_drift_folder(target, root / "B_drift", samples=60)
+    return {"root": root, "source": source, "target": target, "val": val, "drift": drift}

@@ -15,25 +15,21 @@ succeeds, the job raises when it builds its data).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
 from dalearn.cli.collect import main as collect
+from tests.conftest import console_script
 
 FAST = ["debug=fast", "cpu_threads=1"]
 RUN_FILES = ("config.yaml", "metrics.json", "done", "checkpoints/last.ckpt", "checkpoints/best.ckpt")
 
 
 def launch(tool: str, *args: str, cwd: Path, env: Optional[dict] = None) -> subprocess.CompletedProcess:
-    beside_python = Path(sys.executable).parent / tool
-    executable = str(beside_python) if beside_python.is_file() else shutil.which(tool)
-    assert executable, f"{tool} is not installed as a console script"
-    return subprocess.run([executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run([console_script(tool), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
 def run_dir(sweep: Path, task: str, method: str) -> Path:

@@ -23,6 +23,7 @@ def load_script():
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason="with a GPU the script would run the benchmark")
 def test_without_cuda_it_stops_with_a_message(tmp_path):
     out = tmp_path / "RESULTS.md"

@@ -69,6 +69,7 @@ def test_stage2_without_a_checkpoint_says_to_run_stage1(train_cfg, tmp_path):
         train(cfg)
 
 
+@pytest.mark.slow
 def test_stage2_refuses_a_checkpoint_of_another_architecture(tmp_path, train_cfg):
     cfg = train_cfg(["method=dann"], name="dann")
     train(cfg)

@@ -4,21 +4,18 @@ finished run, and dalearn-eval — each says where its results went."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import console_script
 
 FAST = ["debug=fast", "cpu_threads=1"]
 
 
 def cli(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    beside = Path(sys.executable).parent / tool
-    executable = str(beside) if beside.is_file() else shutil.which(tool)
-    assert executable, f"{tool} is not installed as a console script"
-    result = subprocess.run([executable, *args], cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run([console_script(tool), *args], cwd=cwd, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result
 
@@ -51,20 +48,3 @@ def test_multirun_sweep_over_methods_and_seeds(tmp_path):
         ("mdd", "seed1"),
     ]
     assert result.stderr.count("results saved in") == 4
-
-
-@pytest.mark.slow
-def test_every_other_method_trains_from_the_command_line(tmp_path):
-    """The methods the tests above do not run through the console script (cdan, dann, mdd
-    are): one multirun over the rest, each with finite logged losses."""
-    import csv
-    import math
-
-    methods = ["source_only", "dan", "jan", "mcd"]
-    result = cli("dalearn-train", "-m", *FAST, f"method={','.join(methods)}", cwd=tmp_path)
-    assert result.stderr.count("results saved in") == len(methods)
-    for method in methods:
-        (log,) = tmp_path.glob(f"outputs/multirun/digits_clean2drift/{method}/seed0-*/logs/version_*/metrics.csv")
-        with log.open() as handle:
-            losses = [float(row["train/loss"]) for row in csv.DictReader(handle) if row.get("train/loss")]
-        assert len(losses) == 3 and all(math.isfinite(v) for v in losses), (method, losses)

@@ -16,14 +16,30 @@ def run_cli(*overrides: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dalearn.cli.train", *overrides], capture_output=True, text=True)
 
 
-@pytest.mark.parametrize(
-    "override,group,listed", [("method=nope", "method/nope", "dann"), ("data=nope", "data/nope", "digits")]
-)
+UNKNOWN_OPTIONS = [("method=nope", "method/nope", "dann"), ("data=nope", "data/nope", "digits")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("override,group,listed", UNKNOWN_OPTIONS)
 def test_unknown_group_option_lists_the_available_ones(override, group, listed):
     result = run_cli(override)
     assert result.returncode != 0
     assert f"Could not find '{group}'" in result.stderr
     assert "Available options" in result.stderr and f"\t{listed}\n" in result.stderr
+
+
+@pytest.mark.parametrize("override,group,listed", UNKNOWN_OPTIONS)
+def test_unknown_group_option_lists_the_available_ones_when_composed(tmp_path, override, group, listed):
+    """The fast twin of the test above: the same message from composing in this process."""
+    from hydra.errors import MissingConfigException
+
+    from tests.conftest import compose_train
+
+    with pytest.raises(MissingConfigException) as error:
+        compose_train([override], tmp_path / "run")
+    message = str(error.value)
+    assert f"Could not find '{group}'" in message
+    assert "Available options" in message and f"\t{listed}\n" in message
 
 
 def test_missing_fashion_mnist_names_what_was_tried(train_cfg, tmp_path, monkeypatch):

@@ -202,6 +202,7 @@ def start_builder(tmp_path: Path, root: Path, delay: float) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 def test_killed_builder_is_never_read_and_its_temporary_is_removed(tree, tmp_path, caplog):
     folder = tree / ".dalearn-cache"
     builder = start_builder(tmp_path, tree, delay=2.0)
@@ -220,6 +221,7 @@ def test_killed_builder_is_never_read_and_its_temporary_is_removed(tree, tmp_pat
     read_header(cached.path)
 
 
+@pytest.mark.slow
 def test_two_concurrent_builders_build_once(tree, tmp_path):
     builders = [start_builder(tmp_path, tree, delay=0.1) for _ in range(2)]
     results = []

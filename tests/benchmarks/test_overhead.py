@@ -24,7 +24,7 @@ def overhead():
     return module
 
 
-@pytest.mark.parametrize("method", ["dann", "mcd"])
+@pytest.mark.parametrize("method", ["dann", pytest.param("mcd", marks=pytest.mark.slow)])
 def test_paths_train_identically_and_every_step_is_timed(overhead, method, tmp_path):
     result = overhead.measure_method(method, steps=2, warmup=1, rounds=1, workdir=tmp_path)
     assert result["max_weight_difference"] == 0.0
@@ -37,6 +37,7 @@ def test_paths_train_identically_and_every_step_is_timed(overhead, method, tmp_p
             assert math.isfinite(summary[clock][variant]["ratio"]) and summary[clock][variant]["ratio"] > 0
 
 
+@pytest.mark.slow
 def test_main_writes_the_report_and_its_json(overhead, tmp_path):
     out = tmp_path / "overhead.md"
     argv = [

@@ -7,24 +7,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ARGS = [
-    "method=dann",
-    "trainer.max_epochs=5",
-    "data.iters_per_epoch=6",
-    "data.batch_size=16",
-    "trainer.enable_progress_bar=false",
-    "cpu_threads=1",
-]
+from tests.conftest import CLI_RUN, train_command
+
+ARGS = [*CLI_RUN, "trainer.max_epochs=5", "data.iters_per_epoch=6", "data.batch_size=16"]
 
 
 def command(output_root: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "dalearn.cli.train", *ARGS, f"paths.output_root={output_root}", *extra]
+    return train_command(output_root, *ARGS, *extra)
 
 
 def run_dir(output_root: Path) -> Path:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -96,29 +94,19 @@ def test_a_truncated_last_checkpoint_with_resume_says_what_to_do(train_cfg, tmp_
 
 @pytest.mark.slow
 def test_ctrl_c_prints_the_resume_hint(tmp_path):
-    args = [
-        "method=dann",
-        "trainer.max_epochs=200",
-        "data.iters_per_epoch=4",
-        "data.batch_size=8",
-        "trainer.enable_progress_bar=false",
-        "cpu_threads=1",
-        f"paths.output_root={tmp_path}",
-    ]
+    from tests.conftest import LONG_RUN, train_command, wait_for
+
     # SIGINT back to its default in the child: a test session started in the background by a
     # non-interactive shell (nohup … &) inherits SIGINT ignored, and Python then installs no
     # KeyboardInterrupt handler — the run would finish as if Ctrl-C had never been pressed.
     process = subprocess.Popen(
-        [sys.executable, "-m", "dalearn.cli.train", *args],
+        train_command(tmp_path, *LONG_RUN),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    deadline = time.time() + 300
-    while time.time() < deadline and not list(tmp_path.glob("runs/*/*/*/checkpoints/last.ckpt")):
-        assert process.poll() is None
-        time.sleep(0.05)
+    wait_for("runs/*/*/*/checkpoints/last.ckpt", tmp_path, process)
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=120)
     assert process.returncode != 0, output[-3000:]

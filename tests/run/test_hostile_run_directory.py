@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from omegaconf import OmegaConf
 
@@ -41,6 +42,15 @@ def write_hostile_checkpoint(path: Path, marker: Path) -> None:
     torch.save({"state_dict": {}, "epoch": 0, "payload": Payload(marker)}, path)
 
 
+def write_hostile_config(run: Path, marker: Path) -> None:
+    """A plain checkpoint beside a config.yaml whose ``data`` would call ``open(marker, "w")``."""
+    torch.save({"state_dict": {}}, run / "checkpoints" / "best.ckpt")
+    cfg = OmegaConf.load(run / "config.yaml")
+    cfg.data = {"_target_": "builtins.open", "file": str(marker), "mode": "w"}
+    (run / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+
+
+@pytest.mark.slow
 def test_eval_refuses_a_checkpoint_that_would_run_code(tmp_path, train_cfg):
     run, marker = shared_run(train_cfg), tmp_path / "pwned-by-checkpoint"
     write_hostile_checkpoint(run / "checkpoints" / "best.ckpt", marker)
@@ -52,6 +62,7 @@ def test_eval_refuses_a_checkpoint_that_would_run_code(tmp_path, train_cfg):
     assert not (run / "eval.json").exists()
 
 
+@pytest.mark.slow
 def test_train_refuses_the_same_checkpoint_before_training(tmp_path):
     marker = tmp_path / "pwned-by-checkpoint"
     hostile = tmp_path / "hostile.ckpt"
@@ -65,16 +76,52 @@ def test_train_refuses_the_same_checkpoint_before_training(tmp_path):
     assert not list((tmp_path / "out").glob("runs/*/*/*/config.yaml")), "training started"
 
 
+@pytest.mark.slow
 def test_eval_refuses_a_config_that_names_an_arbitrary_callable(tmp_path, train_cfg):
     run, marker = shared_run(train_cfg), tmp_path / "pwned-by-config"
-    torch.save({"state_dict": {}}, run / "checkpoints" / "best.ckpt")
-    cfg = OmegaConf.load(run / "config.yaml")
-    cfg.data = {"_target_": "builtins.open", "file": str(marker), "mode": "w"}
-    (run / "config.yaml").write_text(OmegaConf.to_yaml(cfg))
+    write_hostile_config(run, marker)
     result = cli("dalearn.cli.eval", f"ckpt_path={run / 'checkpoints' / 'best.ckpt'}", cwd=tmp_path)
     assert result.returncode != 0
     assert not marker.exists(), "the config's _target_ ran"
     assert "data._target_='builtins.open'" in result.stderr and "trust_config=true" in result.stderr
+
+
+def eval_config(checkpoint: Path):
+    """What ``dalearn-eval ckpt_path=<checkpoint>`` composes, for :func:`evaluate` in this process."""
+    return OmegaConf.create(
+        {"ckpt_path": str(checkpoint), "run_config": None, "data": {}, "trainer": {"accelerator": "cpu", "devices": 1}}
+    )
+
+
+def test_in_process_evaluate_and_train_refuse_the_hostile_checkpoint(tmp_path, train_cfg):
+    """The fast twin of the two console tests above (slow): the same refusals, in this process."""
+    from dalearn.run.checkpoint_io import CheckpointError
+    from dalearn.run.evaluation import evaluate
+    from dalearn.run.training import train
+
+    run, marker = shared_run(train_cfg), tmp_path / "pwned-by-checkpoint"
+    write_hostile_checkpoint(run / "checkpoints" / "best.ckpt", marker)
+    with pytest.raises(
+        CheckpointError, match=r"best.ckpt was refused: loading it would call io.open.*weights_only=True"
+    ):
+        evaluate(eval_config(run / "checkpoints" / "best.ckpt"))
+    assert not (run / "eval.json").exists()
+    cfg = train_cfg([f"ckpt_path={run / 'checkpoints' / 'best.ckpt'}"], name="train-run")
+    with pytest.raises(CheckpointError, match=r"ckpt_path=.*best.ckpt was refused"):
+        train(cfg)
+    assert not marker.exists(), "the checkpoint's payload ran"
+    assert not (Path(cfg.paths.run_dir) / "config.yaml").exists(), "training started"
+
+
+def test_in_process_evaluate_refuses_a_config_naming_an_arbitrary_callable(tmp_path, train_cfg):
+    """The fast twin of the console test above (slow)."""
+    from dalearn.run.evaluation import evaluate
+
+    run, marker = shared_run(train_cfg), tmp_path / "pwned-by-config"
+    write_hostile_config(run, marker)
+    with pytest.raises(PermissionError, match=r"data._target_='builtins.open'.*trust_config=true"):
+        evaluate(eval_config(run / "checkpoints" / "best.ckpt"))
+    assert not marker.exists(), "the config's _target_ ran"
 
 
 def test_a_target_hidden_in_a_nested_node_or_an_interpolation_is_refused(tmp_path):
