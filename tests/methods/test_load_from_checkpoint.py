@@ -4,12 +4,14 @@ class logits the model computes."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import lightning as L
 import pytest
 import torch
 
 from dalearn.methods import DANN, MCD
-from dalearn.nn import ImageClassifier, MCDClassifier, build_backbone
+from dalearn.nn import ImageClassifier, MCDClassifier, bottleneck, build_backbone
 from dalearn.run.training import train
 
 
@@ -42,7 +44,7 @@ def test_dann_loads_from_its_checkpoint_alone(train_cfg):
     assert "optimizer" not in hparams["optim"] and hparams["optim"]["lr"] == cfg.optim.lr
 
     model = DANN.load_from_checkpoint(path)
-    assert type(model) is DANN and model.classifier.bottleneck_dim == 32
+    assert type(model) is DANN and model.classifier.features_dim == 32
     state = model.state_dict()
     tensors = {key: value for key, value in stored["state_dict"].items() if isinstance(value, torch.Tensor)}
     assert len(tensors) > 10
@@ -51,7 +53,12 @@ def test_dann_loads_from_its_checkpoint_alone(train_cfg):
 
     # the same logits as the weights put into a freshly built module by hand
     manual = DANN(
-        ImageClassifier(build_backbone("lenet", in_chans=3), num_classes=10, bottleneck_dim=32),
+        ImageClassifier(
+            build_backbone("lenet", in_chans=3),
+            num_classes=10,
+            bottleneck=partial(bottleneck, batch_norm=True, dropout=0.0),
+            bottleneck_dim=32,
+        ),
         hidden_size=16,
         regularizers={"mcc": {"weight": 0.1}},
     )

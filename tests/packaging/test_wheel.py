@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 import dalearn
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = {"dalearn-train", "dalearn-eval", "dalearn-collect", "dalearn-select", "dalearn-data", "dalearn-drift", "dalearn-analyze"}  # fmt: skip
+SCRIPTS = {"dalearn-train", "dalearn-eval", "dalearn-collect", "dalearn-select", "dalearn-data", "dalearn-drift", "dalearn-analyze", "dalearn-recipes"}  # fmt: skip
 
 pytestmark = [
     pytest.mark.slow,

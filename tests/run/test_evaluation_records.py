@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 import torch
 
+from dalearn.io.ownership import write_marker
+from dalearn.run.resolvers import run_hash
 from dalearn.run.training import train
 from dalearn.selection.predictions import Predictions, read_predictions, write_predictions
 
@@ -23,7 +25,8 @@ def test_a_run_records_predictions_estimates_and_mixval(train_cfg):
     cfg = train_cfg(["trainer.max_epochs=3", "selection=mixval", "callbacks.mixval.subset=200"])
     run_dir = Path(cfg.paths.run_dir)
     stale = Predictions(probs=np.full((6, 539, 10), 0.1), epochs=np.arange(6), rows=np.arange(539))
-    write_predictions(run_dir / "predictions.npz", stale)  # an earlier attempt's file
+    write_marker(run_dir, "run", run_hash=run_hash(cfg))  # an earlier, unfinished attempt of this run…
+    write_predictions(run_dir / "predictions.npz", stale)  # …which left its predictions
     metrics, objects = train(cfg)
     history = metrics["history"]
     assert [r["epoch"] for r in history] == [0, 1, 2]
