@@ -84,6 +84,12 @@ def _contents(folder: Path, ignore: Iterable[str]) -> list[str]:
     return sorted(entry.name for entry in folder.iterdir() if entry.name not in skip)
 
 
+def _changed(before: os.stat_result, after: os.stat_result) -> bool:
+    """Whether the path now names another folder, or the same one changed (its ctime moves
+    with every entry added, removed or renamed): a listing taken in between may be partial."""
+    return (before.st_dev, before.st_ino, before.st_ctime_ns) != (after.st_dev, after.st_ino, after.st_ctime_ns)
+
+
 def claim(
     folder: str | os.PathLike,
     kind: str,
@@ -100,11 +106,16 @@ def claim(
     ``create=False`` leaves a missing folder missing (a writer that renames its own in)."""
     folder = Path(folder)
     what = f"a dalearn {kind} folder" + (f" ({', '.join(f'{k} {v}' for k, v in identity.items())})" if identity else "")
+    stable = False
     for _ in range(ATTEMPTS):
         try:
-            if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            before = os.lstat(folder)
+            if not stat.S_ISDIR(before.st_mode):
                 raise ForeignFolderError(f"{folder} exists and is not a folder; dalearn will not replace it: {advice}")
             names = {entry.name for entry in folder.iterdir()}
+            stable = not _changed(before, os.lstat(folder))
+            if not stable:
+                continue  # moved aside and emptied while listed: another dalearn process replaced it; look again
         except FileNotFoundError:  # missing (or moved away by another dalearn process this instant)
             if create:
                 write_marker(folder, kind, **identity)
@@ -113,6 +124,11 @@ def claim(
         if MARKER not in names or body is not None:
             break
         # the marker was listed but is gone: another dalearn process is replacing the folder; look again
+    if not stable:
+        raise ForeignFolderError(
+            f"{folder} kept changing while dalearn read it ({ATTEMPTS} looks): another process is writing there; "
+            f"run one command at a time on it, or {advice}"
+        )
     if body is not None:
         if _matches(body, kind, identity):
             return folder

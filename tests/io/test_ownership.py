@@ -154,3 +154,15 @@ def test_atomic_writes_honour_the_umask(tmp_path, umask):
     assert oct((folder / MARKER).stat().st_mode & 0o777) == oct(0o666 & ~umask)
     sibling = temporary_sibling(tmp_path / "x", directory=True)
     assert oct(sibling.stat().st_mode & 0o777) == oct(0o777 & ~umask)
+
+
+def test_a_folder_that_keeps_changing_while_read_is_refused_not_misread(tmp_path, monkeypatch):
+    """A listing taken while another process moves the folder aside and empties it may be empty
+    or partial: claim looks again, and refuses (naming the folder) rather than mark or judge it."""
+    import dalearn.io.ownership as ownership
+
+    replace_directory(staged(tmp_path, "a", "first"), tmp_path / "out", "analysis", "x")
+    monkeypatch.setattr(ownership, "_changed", lambda before, after: True)
+    with pytest.raises(ForeignFolderError, match=r"out kept changing while dalearn read it"):
+        claim(tmp_path / "out", "analysis", "x")
+    assert (tmp_path / "out" / "result.txt").read_text() == "first"

@@ -15,7 +15,7 @@ from dalearn.run.training import train
 
 
 # automatic and manual optimisation (MCD made small: its default heads take seconds a step on a CPU)
-@pytest.mark.parametrize("method", ["dann", "mcd method.num_k=1 method.bottleneck_dim=64"])
+@pytest.mark.parametrize("method", ["dann", "mcd method.num_k=1 method.classifier.bottleneck_dim=64"])
 def test_last_is_the_latest_epoch_and_best_the_selected_one(train_cfg, method):
     # best.ckpt is the epoch metrics.json names, whichever the oracle picks (a pick that is not
     # the last epoch: tests/run/test_best_checkpoint_picker.py); last.ckpt is always epoch 2.
