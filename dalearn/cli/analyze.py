@@ -31,7 +31,7 @@ def parser() -> argparse.ArgumentParser:
         "--trust-config",
         action="store_true",
         help="build the runs' config.yaml even if it names callables or resolvers outside dalearn's list "
-        "(README: Security and shared run directories); only for a config you have read",
+        "(docs/security.md: Security and shared run directories); only for a config you have read",
     )
     return p
 

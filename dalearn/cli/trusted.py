@@ -1,5 +1,5 @@
-"""``python -m dalearn.cli.trusted --markdown``: print the README's list of trusted callables
-and resolvers (:func:`dalearn.io.trusted.render.markdown`)."""
+"""``python -m dalearn.cli.trusted --markdown``: print the list of trusted callables and
+resolvers that docs/security.md shows (:func:`dalearn.io.trusted.render.markdown`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dalearn.io.trusted.render import markdown
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dalearn.cli.trusted", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--markdown", action="store_true", help="print the list as the README shows it")
+    parser.add_argument("--markdown", action="store_true", help="print the list as docs/security.md shows it")
     parser.parse_args(argv)
     print(markdown())
     return 0

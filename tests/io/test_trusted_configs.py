@@ -1,5 +1,5 @@
 """dalearn.io.trusted.configs: the allow-list is exactly what dalearn's shipped configs build
-(plus a short justified list), the README shows it as the code renders it, and the whole tree
+(plus a short justified list), docs/security.md shows it as the code renders it, and the whole tree
 of a config — nested targets, lists, ``_args_``, ``_partial_``, interpolations and resolvers —
 is checked before anything is built."""
 
@@ -19,7 +19,7 @@ from dalearn.io.trusted.configs import UntrustedConfigError, check_config, inter
 from dalearn.run.config import CONFIG_DIR
 
 PACKAGE = Path(__file__).resolve().parents[2] / "dalearn"
-README = Path(__file__).resolve().parents[2] / "README.md"
+SECURITY_PAGE = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 
 
 def shipped_targets() -> set[str]:
@@ -61,13 +61,13 @@ def test_the_extra_callables_are_few_and_each_has_its_reason():
     assert all(not name.endswith(".") and name.count(".") >= 2 for name in TRUSTED_CALLABLES), "exact names only"
 
 
-def test_the_readme_lists_what_the_code_trusts(capsys):
+def test_the_security_page_lists_what_the_code_trusts(capsys):
     from dalearn.cli.trusted import main
 
     assert main(["--markdown"]) == 0
     printed = capsys.readouterr().out.strip()
     assert printed == render.markdown()
-    text = README.read_text(encoding="utf-8")
+    text = SECURITY_PAGE.read_text(encoding="utf-8")
     start, end = text.index(render.BEGIN), text.index(render.END) + len(render.END)
     assert text[start:end] == render.markdown(), "regenerate with `python -m dalearn.cli.trusted --markdown`"
     for name in TRUSTED_CALLABLES:

@@ -8,7 +8,7 @@ a colleague, a checkpoint from the internet): reading one runs no code.
   :func:`~dalearn.io.trusted.configs.check_config`: an allow-list of exact callables and of
   resolvers, checked over the whole tree before anything is built (OmegaConf and Hydra);
 - :mod:`dalearn.io.trusted.allowlist` — those lists, as data;
-  ``python -m dalearn.cli.trusted --markdown`` prints them as the README shows them.
+  ``python -m dalearn.cli.trusted --markdown`` prints them as docs/security.md shows them.
 
 Nothing is imported here, so that importing the checkpoint reader does not import OmegaConf.
 """

@@ -1,5 +1,5 @@
 """What a configuration from someone else may name, as plain data (no imports), so that the
-README's list and the checks in :mod:`dalearn.io.trusted.configs` are the same list.
+documentation's list (docs/security.md) and the checks in :mod:`dalearn.io.trusted.configs` are the same list.
 
 - :data:`SHIPPED_CALLABLES` — every ``_target_`` of dalearn's own configs (``dalearn/conf``:
   data sets, domains, transforms, methods, the backbone factory, the optimiser, the trainer,

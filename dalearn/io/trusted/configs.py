@@ -133,7 +133,7 @@ def check_config(
         if target not in TRUSTED_CALLABLES:
             raise UntrustedConfigError(
                 f"{source} asks to build {where}._target_={target!r}, which is not one of the callables dalearn's "
-                f"own configs use (the list is in the README, section 'Security and shared run directories'). A "
+                f"own configs use (the list is in the documentation: docs/security.md, 'Security and shared run directories'). A "
                 f"config can name any Python callable and it would run: read the config, and if you trust it pass "
                 f"{trust_hint}"
             )

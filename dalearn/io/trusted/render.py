@@ -1,6 +1,6 @@
-"""The README's list of what a shared configuration may use, rendered from
-:mod:`dalearn.io.trusted.allowlist` (``python -m dalearn.cli.trusted --markdown``); a test
-checks that the README holds exactly this text, so the two cannot drift apart."""
+"""The list of what a shared configuration may use, as docs/security.md shows it, rendered
+from :mod:`dalearn.io.trusted.allowlist` (``python -m dalearn.cli.trusted --markdown``); a test
+checks that the page holds exactly this text, so the two cannot drift apart."""
 
 from __future__ import annotations
 
