@@ -21,7 +21,9 @@ from typing import Optional
 
 from dalearn.cli.version import with_version_flag
 from dalearn.io import atomic_write_text, setup_logging
+from dalearn.io.ownership import ForeignFolderError
 from dalearn.tables import FORMATS, CollectError, Table, build_tables, plot_table, read_grids, read_runs, to_markdown
+from dalearn.tables.output_folder import claim_tables_folder
 
 log = logging.getLogger("dalearn")
 
@@ -41,6 +43,7 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 
 def write_tables(tables: list[Table], out: Path, plot: bool) -> list[Path]:
     """Write every table in every format; files go to ``out/<group>/`` if there are several groups."""
+    claim_tables_folder(out, "tables", "dalearn-collect", "tables")
     several = len({table.group for table in tables}) > 1
     written = []
     for table in tables:
@@ -89,7 +92,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         log.info("nothing to tabulate yet in %s", sweep_dir)
         return 1 if args.strict else 0
     out = (args.out or sweep_dir / "tables").resolve()
-    written = write_tables(tables, out, args.plot)
+    try:
+        written = write_tables(tables, out, args.plot)
+    except ForeignFolderError as error:
+        print(f"dalearn-collect: error: {error}", file=sys.stderr)
+        return 2
     if not args.quiet:
         for table in tables:
             print(to_markdown(table))

@@ -42,6 +42,7 @@ from typing import Optional
 
 from dalearn.cli.version import with_version_flag
 from dalearn.io import atomic_write_text, setup_logging
+from dalearn.io.ownership import ForeignFolderError
 from dalearn.tables.errors import CollectError
 from dalearn.tables.select_report import choice_markdown, summary_markdown
 from dalearn.tables.sweep_selection import ALL, rank_sweep, report_section, skipped_lines, write_selection
@@ -89,7 +90,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"dalearn-select: error: {error}", file=sys.stderr)
         return 2
     out = (args.out or sweep_dir / "selection").resolve()
-    written = write_selection(result, out, plot=not args.no_plot)
+    try:
+        written = write_selection(result, out, plot=not args.no_plot)
+    except ForeignFolderError as error:
+        print(f"dalearn-select: error: {error}", file=sys.stderr)
+        return 2
     answered_in = time.perf_counter() - started
     if args.report is not None:
         command = "dalearn-select " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))

@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterable, Optional
 from dalearn.io.atomic import atomic_write_json, directory_mode, temporary_sibling
 
 MARKER = ".dalearn-owner.json"
-KINDS = ("run", "analysis", "cache", "drift")
+KINDS = ("run", "analysis", "cache", "drift", "tables", "selection")
 #: how often :func:`claim` looks again at a folder another dalearn process is replacing
 ATTEMPTS = 20
 

@@ -26,6 +26,7 @@ from dalearn.selection.predictions import PREDICTIONS_FILE, read_predictions
 from dalearn.selection.sweep_ranking import RankingError, TaskChoice, add_ensv, choose, pools, rules_recorded
 from dalearn.tables.checkpoints import Checkpoint, read_checkpoints
 from dalearn.tables.errors import CollectError
+from dalearn.tables.output_folder import claim_tables_folder
 from dalearn.tables.reference import dataset_info
 from dalearn.tables.runs import Run, read_runs
 from dalearn.tables.select_plot import plot_choices
@@ -178,7 +179,9 @@ def _order(key: tuple) -> tuple:
 
 def write_selection(result: SweepSelection, out: Path, plot: bool = True) -> list[Path]:
     """Per rule ``<rule>.md``, ``<rule>.csv`` (and ``<rule>.png``); ``summary.md`` and
-    ``summary.csv`` over all rules. Returns the files written."""
+    ``summary.csv`` over all rules, in a folder dalearn made (see :mod:`dalearn.tables.output_folder`).
+    Returns the files written."""
+    claim_tables_folder(out, "selection", "dalearn-select", "selection")
     written = []
     for rule, choices in result.choices.items():
         for extension, render in (("md", choice_markdown), ("csv", choice_csv)):
