@@ -188,3 +188,22 @@ def test_yaml_tags_that_construct_python_objects_are_an_error(tmp_path):
     with pytest.raises(ValueError, match="not a plain YAML configuration"):
         load_config(path)
     assert not marker.exists()
+
+
+def test_nested_aliases_that_would_expand_past_memory_are_refused_at_once(tmp_path):
+    """A "billion laughs" config: ten nested anchors of nine aliases each — 1 kB of YAML that
+    OmegaConf would copy into 9¹⁰ values — is refused from its composed graph in milliseconds;
+    a self-referring alias too; a config with a few ordinary aliases still loads."""
+    bomb = tmp_path / "config.yaml"
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * 9) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    bomb.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValueError, match=r"config=.*config.yaml is not a plain YAML.*more than 100,000 values"):
+        load_config(bomb)
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("a: &a [1, *a]\n")
+    with pytest.raises(ValueError, match="an alias refers to the node it is in"):
+        load_config(loop)
+    fine = tmp_path / "fine.yaml"
+    fine.write_text("base: &b {lr: 0.1}\nrun: *b\nnote: '*not an alias*'\n")
+    assert OmegaConf.to_container(load_config(fine)) == {"base": {"lr": 0.1}, "run": {"lr": 0.1}, "note": "*not an alias*"}

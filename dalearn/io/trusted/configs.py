@@ -59,12 +59,55 @@ def read_yaml(path: Union[str, Path], key: str = "config") -> Union[DictConfig, 
     if not path.is_file():
         raise FileNotFoundError(f"{key}={path} does not exist")
     try:
+        _refuse_alias_bombs(path)
         return OmegaConf.load(path)
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{key}={path} cannot be read ({error})") from None
     except Exception as error:  # yaml's scanner/constructor errors, OmegaConf's grammar errors
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ValueError(f"{key}={path} is not a plain YAML configuration ({first})") from None
+
+
+#: the most YAML nodes a configuration may expand to once its aliases are copied (OmegaConf copies
+#: every ``*alias``): dalearn's own configs have a few hundred and no alias at all.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _refuse_alias_bombs(path: Path) -> None:
+    """Refuse a file whose aliases expand it past :data:`MAX_EXPANDED_NODES` nodes (nested
+    anchors — "a billion laughs" — turn 1 kB of YAML into 10⁹ nodes and exhaust memory when
+    OmegaConf copies them) or refer to themselves. Counted on the composed node graph, where an
+    alias is the same node object: linear in the file's size."""
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    if "*" not in text:
+        return
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, active: set[int]) -> int:
+        ident = id(node)
+        if ident in sizes:
+            return sizes[ident]
+        if ident in active:
+            raise ValueError("an alias refers to the node it is in")
+        active.add(ident)
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        total = 1 + sum(size(child, active) for child in children)
+        active.discard(ident)
+        sizes[ident] = total
+        if total > MAX_EXPANDED_NODES:
+            raise ValueError(
+                f"its aliases expand it to more than {MAX_EXPANDED_NODES:,} values (nested anchors); "
+                f"dalearn writes configs without aliases"
+            )
+        return total
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        size(root, set())
 
 
 def yaml_data(path: Union[str, Path], key: str = "config") -> Any:
