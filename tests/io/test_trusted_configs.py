@@ -206,4 +206,8 @@ def test_nested_aliases_that_would_expand_past_memory_are_refused_at_once(tmp_pa
         load_config(loop)
     fine = tmp_path / "fine.yaml"
     fine.write_text("base: &b {lr: 0.1}\nrun: *b\nnote: '*not an alias*'\n")
-    assert OmegaConf.to_container(load_config(fine)) == {"base": {"lr": 0.1}, "run": {"lr": 0.1}, "note": "*not an alias*"}
+    assert OmegaConf.to_container(load_config(fine)) == {
+        "base": {"lr": 0.1},
+        "run": {"lr": 0.1},
+        "note": "*not an alias*",
+    }
