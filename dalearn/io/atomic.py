@@ -136,7 +136,8 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host (signal 0; a process of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -169,7 +170,7 @@ def remove_stale_temporaries(folder: str | os.PathLike, destination: str | None 
         parts = name[: -len(TEMP_SUFFIX)].split(".")
         if len(parts) < 4 or parts[-3] != host or not parts[-2].isdigit():
             continue
-        if _pid_alive(int(parts[-2])):
+        if pid_alive(int(parts[-2])):
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)

@@ -35,6 +35,7 @@ from torch import nn
 from dalearn.io.trusted.checkpoints import load_checkpoint
 from dalearn.methods.checkpoint_weights import load_classifier_weights, resolve_checkpoint
 from dalearn.nn import ImageClassifier, bottleneck
+from dalearn.run.validation_batch_hook import ValidationBatchHook
 from dalearn.validators.collapse import MAX_TOP_SHARE_RATIO, MIN_ENTROPY_RATIO, MIN_KAPPA, CollapseCheck
 
 log = logging.getLogger("dalearn")
@@ -45,7 +46,7 @@ FLAG = f"val/{CHECK}/flag"
 OPTION = "collapse.reference_ckpt"
 
 
-class CollapseMonitor(L.Callback):
+class CollapseMonitor(ValidationBatchHook):
     """Flags and warns about epochs whose target predictions look collapsed (module doc)."""
 
     def __init__(
@@ -94,14 +95,8 @@ class CollapseMonitor(L.Callback):
         if self.reference is not None:
             self.reference.to(pl_module.device).eval()
 
-    def on_validation_batch_end(
-        self,
-        trainer: L.Trainer,
-        pl_module: L.LightningModule,
-        outputs: Any,
-        batch: Any,
-        batch_idx: int,
-        dataloader_idx: int = 0,
+    def validation_batch(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, dataloader_idx: int
     ) -> None:
         if self.reference is None or trainer.sanity_checking or self._roles[dataloader_idx] != "target_val":
             return

@@ -25,11 +25,12 @@ import torch
 
 from dalearn.metrics import DomainGap, domain_gap
 from dalearn.metrics.functional.domain_gap import METRICS
+from dalearn.run.validation_batch_hook import ValidationBatchHook
 
 ROLES = ("source_val", "target_val")
 
 
-class DomainGapMonitor(L.Callback):
+class DomainGapMonitor(ValidationBatchHook):
     """Logs ``gap/<name>`` for each name in ``metrics`` (see the module docstring)."""
 
     def __init__(self, metrics: Sequence[str] = ("klmvn_diag", "mmd_linear")) -> None:
@@ -66,14 +67,8 @@ class DomainGapMonitor(L.Callback):
     def _capture(self, module: torch.nn.Module, inputs: Any, output: torch.Tensor) -> None:
         self._features = output.detach()
 
-    def on_validation_batch_end(
-        self,
-        trainer: L.Trainer,
-        pl_module: L.LightningModule,
-        outputs: Any,
-        batch: Any,
-        batch_idx: int,
-        dataloader_idx: int = 0,
+    def validation_batch(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, dataloader_idx: int
     ) -> None:
         if self._hook is None:
             return

@@ -23,6 +23,8 @@ import lightning as L
 import torch
 from lightning.pytorch.trainer.states import TrainerFn
 
+from dalearn.run.validation_batch_hook import ValidationBatchHook
+
 
 def _loaders(trainer: L.Trainer) -> list[Any]:
     loaders = trainer.val_dataloaders
@@ -31,7 +33,7 @@ def _loaders(trainer: L.Trainer) -> list[Any]:
     return list(loaders) if isinstance(loaders, (list, tuple)) else [loaders]
 
 
-class EvaluationConsumer(L.Callback):
+class EvaluationConsumer(ValidationBatchHook):
     """Subclasses implement :meth:`start`, :meth:`consume` and :meth:`finish` (and may use
     :meth:`after_record`); see the module doc."""
 
@@ -95,14 +97,8 @@ class EvaluationConsumer(L.Callback):
         self._records_before = len(getattr(pl_module, "history", []))
         self.start(trainer, pl_module)
 
-    def on_validation_batch_end(
-        self,
-        trainer: L.Trainer,
-        pl_module: L.LightningModule,
-        outputs: Any,
-        batch: Any,
-        batch_idx: int,
-        dataloader_idx: int = 0,
+    def validation_batch(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, dataloader_idx: int
     ) -> None:
         if self._records_before is None or not isinstance(outputs, Mapping) or "logits" not in outputs:
             return

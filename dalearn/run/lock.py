@@ -26,21 +26,13 @@ import time
 from pathlib import Path
 from typing import Any, Optional
 
+from dalearn.io.atomic import pid_alive
+
 LOCK_NAME = ".lock"
 
 
 class RunDirectoryBusy(RuntimeError):
     """Another live process holds the run directory."""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _describe(holder: dict[str, Any]) -> str:
@@ -100,7 +92,7 @@ class RunLock:
         if holder.get("host") != socket.gethostname():
             return False
         pid = holder.get("pid")
-        return not (isinstance(pid, int) and _pid_alive(pid))
+        return not (isinstance(pid, int) and pid_alive(pid))
 
     def release(self) -> None:
         if self._fd is None:

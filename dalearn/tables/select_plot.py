@@ -16,6 +16,17 @@ from dalearn.io import atomic_path
 from dalearn.selection.candidates import Checkpoint
 from dalearn.selection.sweep_ranking import TaskChoice
 
+#: how the rule's pick and the labelled best checkpoint stand out from the pool's points
+PICK_STYLE = {"s": 90, "facecolors": "none", "edgecolors": "black", "linewidths": 1.5, "label": "pick"}
+ORACLE_STYLE = {
+    "s": 120,
+    "marker": "*",
+    "color": "gold",
+    "edgecolors": "black",
+    "linewidths": 0.6,
+    "label": "oracle best",
+}
+
 
 def plot_choices(choices: list[TaskChoice], by_task: dict[tuple, list[Checkpoint]], path: Path) -> bool:
     """Write the scatter plot of ``choices`` to ``path`` (PNG, atomically); False (and no
@@ -47,28 +58,10 @@ def plot_choices(choices: list[TaskChoice], by_task: dict[tuple, list[Checkpoint
                     color=colours[method],
                     label=method,
                 )
-        pick, oracle = choice.pick, choice.oracle
-        if math.isfinite(pick.scores[choice.rule]):
-            axes.scatter(
-                [pick.scores[choice.rule]],
-                [100 * pick.accuracy],
-                s=90,
-                facecolors="none",
-                edgecolors="black",
-                linewidths=1.5,
-                label="pick",
-            )
-        if math.isfinite(oracle.scores.get(choice.rule, math.nan)):
-            axes.scatter(
-                [oracle.scores[choice.rule]],
-                [100 * oracle.accuracy],
-                s=120,
-                marker="*",
-                color="gold",
-                edgecolors="black",
-                linewidths=0.6,
-                label="oracle best",
-            )
+        for point, style in ((choice.pick, PICK_STYLE), (choice.oracle, ORACLE_STYLE)):
+            score = point.scores.get(choice.rule, math.nan)
+            if math.isfinite(score):
+                axes.scatter([score], [100 * point.accuracy], **style)
         correlation = (
             "–" if choice.correlation is None or math.isnan(choice.correlation) else (f"{choice.correlation:.2f}")
         )
