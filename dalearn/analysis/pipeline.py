@@ -17,7 +17,6 @@ two runs on the same output do not fail: the last one to finish wins.
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 from typing import Any, Optional
 
@@ -32,7 +31,7 @@ from dalearn.analysis.gap import feature_gap
 from dalearn.analysis.loading import LoadedRun, build_run, locate, read_run
 from dalearn.analysis.report import write_csv, write_index
 from dalearn.data.views import TransformedView
-from dalearn.io import atomic_write_json, progress, remove_stale_temporaries, temporary_sibling
+from dalearn.io import atomic_write_json, discard_temporary, progress, remove_stale_temporaries, temporary_sibling
 from dalearn.io.ownership import claim, only_names, replace_directory, write_marker
 
 log = logging.getLogger("dalearn")
@@ -163,7 +162,7 @@ def analyze(
         write_marker(staging, "analysis")
         replace_directory(staging, out, "analysis", OUT_ADVICE)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard_temporary(staging)
     log.info("analysis written to %s (open index.html)", out.resolve())
     return summary
 

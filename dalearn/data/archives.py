@@ -9,8 +9,10 @@ device files and FIFOs. The check does not depend on the Python version: Pythons
 bits reduced as the ``data`` filter would (no set-uid/set-gid/sticky, no group/other write).
 Where ``filter=`` exists the ``data`` filter runs as well, as a second line of defence.
 
-The archive is extracted into ``<root>/.<folder>.extracting`` and only then renamed to
-``<root>/<folder>``; on any error or interruption the staging folder is removed.
+The archive is extracted into a temporary folder beside the result
+(``<root>/.<folder>.<host>.<pid>.<random>.tmp``) and only then renamed to ``<root>/<folder>``;
+on any error or interruption the temporary folder is removed, and one a killed extraction left
+is removed by the next.
 """
 
 from __future__ import annotations
@@ -19,13 +21,12 @@ import inspect
 import os
 import posixpath
 import re
-import shutil
 import tarfile
 import zipfile
 from pathlib import Path
 from typing import Iterator, Union
 
-from dalearn.io import progress
+from dalearn.io import discard_temporary, progress, remove_stale_temporaries, temporary_sibling
 
 
 class ArchiveError(RuntimeError):
@@ -169,9 +170,8 @@ def _extract_all(archive: Path, staging: Path, count: int) -> None:
 def extract(archive: Path, root: Path, folder: str) -> Path:
     """Extract ``archive`` so that ``root/folder`` appears whole or not at all; return it."""
     members = read_members(archive)
-    staging = root / f".{folder}.extracting"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    remove_stale_temporaries(root, folder)
+    staging = temporary_sibling(root / folder, directory=True)
     try:
         _extract_all(archive, staging, len(members))
         produced = staging / folder
@@ -187,4 +187,4 @@ def extract(archive: Path, root: Path, folder: str) -> Path:
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as error:
         raise ArchiveError(f"extracting {archive} failed: {error}") from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard_temporary(staging)

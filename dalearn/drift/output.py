@@ -25,7 +25,6 @@ require("drift", "pyarrow", "PIL", by="dalearn.drift.output")  # the extra's pip
 
 import io
 import json
-import shutil
 import zipfile
 from pathlib import Path
 from typing import Any, Optional
@@ -36,8 +35,8 @@ import pyarrow.parquet as pq
 import torch
 from PIL import Image
 
-from dalearn.io import remove_stale_temporaries, temporary_sibling
-from dalearn.io.ownership import ForeignFolderError, claim, only_names, write_marker
+from dalearn.io import discard_temporary, remove_stale_temporaries, temporary_sibling
+from dalearn.io.ownership import ForeignFolderError, claim, only_names, replace_directory, write_marker
 
 ZIP_NAME = "sampled_images.zip"
 MAPPING_NAME = "input_mapping.parquet"
@@ -46,6 +45,8 @@ EMBEDDINGS_NAME = "embeddings.parquet"
 DRIFT_NAME = "drift.parquet"
 METADATA_NAME = "metadata.json"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+#: what to do about an output folder dalearn-drift did not write
+REPLACE_ADVICE = "refusing to delete it even with overwrite=True — choose another output path"
 OUTPUT_NAMES = (ZIP_NAME, MAPPING_NAME, TARGET_NAME, EMBEDDINGS_NAME, DRIFT_NAME, METADATA_NAME)
 
 
@@ -63,7 +64,7 @@ def check_destination(output_path: str | Path, overwrite: bool) -> Path:
             claim(
                 path,
                 "drift",
-                "refusing to delete it even with overwrite=True — choose another output path",
+                REPLACE_ADVICE,
                 legacy=only_names(OUTPUT_NAMES),
                 create=False,
             )
@@ -117,8 +118,7 @@ class AtomicOutput:
         if self._zip is not None:
             self._zip.close()
             self._zip = None
-        if self.temporary.exists():
-            shutil.rmtree(self.temporary)
+        discard_temporary(self.temporary)
         if not self.destination.exists():
             for parent in reversed(self._created_parents):
                 if parent.is_dir() and not any(parent.iterdir()):
@@ -147,16 +147,4 @@ class AtomicOutput:
         self._zip = None
         write_marker(self.temporary, "drift")
         check_destination(self.destination, self.overwrite)
-        old = None
-        if self.destination.exists():
-            old = temporary_sibling(self.destination, directory=True)
-            self.destination.replace(old)
-        try:
-            self.temporary.rename(self.destination)
-        except OSError:
-            if old is not None:
-                old.rename(self.destination)
-            raise
-        if old is not None:
-            shutil.rmtree(old)
-        return self.destination
+        return replace_directory(self.temporary, self.destination, "drift", REPLACE_ADVICE)

@@ -13,6 +13,7 @@ from dalearn.io.atomic import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
+    discard_temporary,
     remove_stale_temporaries,
     temporary_sibling,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
+    "discard_temporary",
     "progress",
     "remove_stale_temporaries",
     "setup_logging",

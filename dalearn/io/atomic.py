@@ -132,7 +132,7 @@ def atomic_directory(path: str | os.PathLike) -> Iterator[Path]:
             path.rmdir()
         os.replace(staging, path)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard_temporary(staging)
         raise
 
 
@@ -172,9 +172,26 @@ def remove_stale_temporaries(folder: str | os.PathLike, destination: str | None 
             continue
         if pid_alive(int(parts[-2])):
             continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            entry.unlink(missing_ok=True)
+        _delete(entry)
         removed.append(entry)
     return removed
+
+
+def discard_temporary(path: str | os.PathLike) -> None:
+    """Delete a temporary file or folder this process made (:func:`temporary_sibling`,
+    :func:`atomic_directory`), if it is still there. Anything not named as one of this process's
+    temporaries (``.<name>.<host>.<pid>.<random>.tmp``) is refused with a ValueError: the one
+    way dalearn deletes a folder it did not just make is :mod:`dalearn.io.ownership`'s check."""
+    path = Path(path)
+    if not (
+        path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX) and f".{_host()}.{os.getpid()}." in path.name
+    ):
+        raise ValueError(f"{path} is not a temporary of this process; dalearn deletes only its own temporaries here")
+    _delete(path)
+
+
+def _delete(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -26,13 +26,12 @@ import errno
 import json
 import os
 import random
-import shutil
 import stat
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional
 
-from dalearn.io.atomic import atomic_write_json, directory_mode, temporary_sibling
+from dalearn.io.atomic import atomic_write_json, directory_mode, discard_temporary, temporary_sibling
 
 MARKER = ".dalearn-owner.json"
 KINDS = ("run", "analysis", "cache", "drift", "tables", "selection")
@@ -190,14 +189,14 @@ def replace_directory(staging: Path, destination: Path, kind: str, advice: str, 
         except OSError as error:
             if error.errno in (errno.ENOTEMPTY, errno.EEXIST):
                 if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)
+                    discard_temporary(old)
                 time.sleep(random.uniform(0, 0.01))  # let the other writer finish its swap
                 continue
             if old is not None:
                 os.rename(old, destination)
             raise
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            discard_temporary(old)
         return destination
     raise ForeignFolderError(
         f"could not put the output at {destination}: other processes kept replacing it ({attempts} tries); "

@@ -57,4 +57,4 @@ class BestCheckpoint(Checkpoint):
         if trainer.world_size > 1:
             decision = bool(trainer.strategy.broadcast(decision, src=0))
         if decision:
-            trainer.save_checkpoint(self.path, weights_only=False)
+            trainer.save_checkpoint(self.path)  # the whole state (optimisers too): resume and SHOT's stage 2 read it

@@ -19,7 +19,7 @@ FOLDERS = ("image_list", "amazon", "dslr", "webcam")
 
 def leftovers(root: Path) -> list[str]:
     """Staging directories and partial downloads left under ``root``."""
-    return sorted(p.name for p in root.iterdir() if p.name.endswith((".extracting", ".part")))
+    return sorted(p.name for p in root.iterdir() if p.name.endswith((".tmp", ".part")))
 
 
 def download_args(root, url: str, *extra: str) -> list[str]:

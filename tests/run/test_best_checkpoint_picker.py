@@ -40,7 +40,7 @@ class FakeTrainer:
         self.saved = []
         self.epoch = None
 
-    def save_checkpoint(self, path, weights_only=None):
+    def save_checkpoint(self, path, weights_only=False):  # Lightning's default: the whole state
         self.saved.append((path.name, self.epoch, weights_only))
 
 
