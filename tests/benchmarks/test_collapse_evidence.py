@@ -5,18 +5,10 @@ recomputes the flag under the thresholds it is given."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "collapse_evidence.py"
-
-
-def load():
-    spec = importlib.util.spec_from_file_location("collapse_evidence", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmark_scripts import load_benchmark
 
 
 def write_run(root: Path, method: str, accuracies: list[float], diagnostics: list[dict], src_val: float) -> None:
@@ -53,7 +45,9 @@ def test_states_and_recomputed_flags(tmp_path):
         0.5,
     )
     out = tmp_path / "evidence"
-    assert load().main([str(tmp_path), "--out", str(out), "--max-top-share-ratio", "7"]) == 0
+    assert (
+        load_benchmark("collapse_evidence").main([str(tmp_path), "--out", str(out), "--max-top-share-ratio", "7"]) == 0
+    )
     rows = list(csv.DictReader((out / "epochs.csv").open()))
     states = {(r["method"], r["epoch"]): (r["state"], r["flag"]) for r in rows}
     # Source-Only 35 %: 50 % healthy, 30 % in between (more than 2 below), 12 % collapsed (more than 10 below)

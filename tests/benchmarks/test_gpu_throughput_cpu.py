@@ -4,22 +4,15 @@ decoded-image cache, bf16, torch.compile, the loader rates, the projection — o
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_throughput.py"
+from benchmark_scripts import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def gpu_throughput():
-    spec = importlib.util.spec_from_file_location("gpu_throughput", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gpu_throughput"] = module
-    spec.loader.exec_module(module)
-    yield module
+    yield load_benchmark("gpu_throughput", register=True)
     sys.modules.pop("gpu_throughput", None)
 
 

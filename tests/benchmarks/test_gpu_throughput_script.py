@@ -4,23 +4,15 @@ shared results file."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
+from benchmark_scripts import load_benchmark, script_path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_throughput.py"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("gpu_throughput", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = script_path("gpu_throughput")
 
 
 @pytest.mark.slow
@@ -37,14 +29,14 @@ def test_without_cuda_it_stops_with_a_message(tmp_path):
 
 
 def test_images_in_counts_every_image_tensor_of_a_batch():
-    script = load_script()
+    script = load_benchmark("gpu_throughput")
     images = torch.zeros(32, 3, 8, 8)
     batch = {"source": (images, torch.zeros(32, dtype=torch.long)), "target": images}
     assert script.images_in(batch) == 64
 
 
 def test_write_section_replaces_its_own_section_and_keeps_the_rest(tmp_path):
-    script = load_script()
+    script = load_benchmark("gpu_throughput")
     results = tmp_path / "RESULTS.md"
     results.write_text("# Results\n\nOffline accuracy table.\n")
     script.write_section(results, f"{script.START}\nfirst\n{script.END}\n")

@@ -3,25 +3,15 @@ train values, and --compare tells an identical recording from a changed one."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "method_histories.py"
-
-
-def load():
-    spec = importlib.util.spec_from_file_location("method_histories", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmark_scripts import load_benchmark
 
 
 @pytest.mark.slow
 def test_a_recording_compares_equal_to_itself_and_unequal_to_a_changed_one(tmp_path):
-    histories = load()
+    histories = load_benchmark("method_histories")
     first = tmp_path / "first.json"
     assert histories.main(["--out", str(first), "--methods", "source_only"]) == 0
     recorded = json.loads(first.read_text())["source_only"]

@@ -4,18 +4,10 @@ collapse-flagged epochs counted."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "methods_by_learning_rate.py"
-
-
-def load():
-    spec = importlib.util.spec_from_file_location("methods_by_learning_rate", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmark_scripts import load_benchmark
 
 
 def write_run(root: Path, method: str, seed: int, lr: float, accuracies: dict, flags: list[int]) -> None:
@@ -31,7 +23,7 @@ def test_means_over_seeds_missing_rules_and_flagged_epochs(tmp_path, capsys):
     write_run(tmp_path, "dann", 0, 0.01, {"src_val": 0.80, "ima": 0.9, "last": 0.7, "oracle": 0.95}, [0, 1])
     write_run(tmp_path, "dann", 1, 0.01, {"src_val": 0.90, "ima": 0.8, "last": 0.7, "oracle": 0.97}, [1, 1])
     write_run(tmp_path, "shot", 0, 0.03, {"ima": 0.5, "last": 0.4, "oracle": 0.6}, [0])
-    assert load().main([str(tmp_path)]) == 0
+    assert load_benchmark("methods_by_learning_rate").main([str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("digits_clean2drift:")
     assert lines[3].split() == ["dann", "0.01", "85.0", "85.0", "70.0", "96.0", "2", "3"]

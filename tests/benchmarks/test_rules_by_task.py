@@ -4,18 +4,9 @@ partial one kept, ``src_acc`` (the same ranking as ``src_val``) is left out."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from benchmark_scripts import load_benchmark
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "rules_by_task.py"
 HEADER = "Methods,paper,Avg,Digits → Digits-drift,Fashion-MNIST → Fashion-MNIST-M\n"
-
-
-def load():
-    spec = importlib.util.spec_from_file_location("rules_by_task", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_one_table_per_task_with_a_column_per_rule(tmp_path):
@@ -23,7 +14,7 @@ def test_one_table_per_task_with_a_column_per_rule(tmp_path):
     (tmp_path / "bnm.csv").write_text(HEADER + "MCC,/,60.0 ± 0.5 (3),89.0 ± 1.0 (3),31.0 ± 0.4 (3)\n")
     (tmp_path / "src_acc.csv").write_text(HEADER + "MCC,/,1 (3),2 (3),3 (3)\n")
     out = tmp_path / "rules.md"
-    assert load().main([str(tmp_path), "--out", str(out)]) == 0
+    assert load_benchmark("rules_by_task").main([str(tmp_path), "--out", str(out)]) == 0
     text = out.read_text()
     assert "#### Average over the tasks" in text and "#### Fashion-MNIST → Fashion-MNIST-M" in text
     assert "| method | oracle | bnm |" in text and "src_acc" not in text

@@ -21,23 +21,11 @@ from dalearn.data.benchmarks.fake_tree import make_fake_tree
 from dalearn.recipes import load_tables
 from dalearn.run.config import CONFIG_DIR
 from dalearn.run.training import train
+from tests.conftest import TINY_BENCHMARK_RUN
 
 TABLES = load_tables()
 ROWS = [(table, recipe) for table in TABLES for recipe in table.recipes]
-# Small and fast on the CPU: LeNet on 32 × 32 crops, two iterations of batch 4.
-TINY = [
-    "trainer=cpu",
-    "backbone=lenet",
-    "data.num_workers=0",
-    "data.batch_size=4",
-    "data.iters_per_epoch=2",
-    "trainer.max_epochs=1",
-    "trainer.enable_progress_bar=false",
-    "data.train_transform.size=32",
-    "data.train_transform.resize=40",
-    "data.eval_transform.size=32",
-    "data.eval_transform.resize=40",
-]
+TINY = TINY_BENCHMARK_RUN  # small and fast on the CPU (tests/conftest.py)
 
 
 def compose_train(overrides: list[str], hydra: bool = False):
