@@ -10,6 +10,7 @@ or ``notes.md`` beside them makes the folder someone else's."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from dalearn.io.ownership import claim
 from dalearn.selection.rules import all_rules
@@ -17,21 +18,23 @@ from dalearn.selection.rules import all_rules
 TABLE_SUFFIXES = (".md", ".csv", ".tex", ".png")
 
 
-def _table_names() -> set[str]:
-    return {*all_rules(), "ensv", "summary"}
+def _only_tables(names: set[str]) -> Callable[[Path], bool]:
+    """A ``legacy`` predicate: the folder holds only ``<name>.<table suffix>`` files (and
+    sub-folders of them, one level deep), at least one."""
 
-
-def _table_files_only(folder: Path, depth: int = 1) -> bool:
-    entries = list(folder.iterdir())
-    for entry in entries:
-        if entry.is_symlink():
-            return False
-        if entry.is_dir():
-            if depth == 0 or not _table_files_only(entry, depth - 1):
+    def holds_only_tables(folder: Path, depth: int = 1) -> bool:
+        entries = list(folder.iterdir())
+        for entry in entries:
+            if entry.is_symlink():
                 return False
-        elif entry.suffix not in TABLE_SUFFIXES or entry.stem not in _table_names():
-            return False
-    return bool(entries)
+            if entry.is_dir():
+                if depth == 0 or not holds_only_tables(entry, depth - 1):
+                    return False
+            elif entry.suffix not in TABLE_SUFFIXES or entry.stem not in names:
+                return False
+        return bool(entries)
+
+    return holds_only_tables
 
 
 def claim_tables_folder(out: Path, kind: str, command: str, default: str) -> Path:
@@ -39,4 +42,4 @@ def claim_tables_folder(out: Path, kind: str, command: str, default: str) -> Pat
     ``out``; raises :class:`~dalearn.io.ownership.ForeignFolderError` naming the folder and what
     it holds otherwise, before anything is written."""
     advice = f"give {command} another --out, or leave --out out (the default is SWEEP_DIR/{default})"
-    return claim(out, kind, advice, legacy=_table_files_only)
+    return claim(out, kind, advice, legacy=_only_tables({*all_rules(), "ensv", "summary"}))

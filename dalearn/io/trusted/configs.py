@@ -30,6 +30,7 @@ still run with the arguments the config gives (e.g. they read the files it names
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
@@ -59,8 +60,9 @@ def read_yaml(path: Union[str, Path], key: str = "config") -> Union[DictConfig, 
     if not path.is_file():
         raise FileNotFoundError(f"{key}={path} does not exist")
     try:
-        _refuse_alias_bombs(path)
-        return OmegaConf.load(path)
+        text = path.read_text(encoding="utf-8")
+        _refuse_alias_bombs(text)
+        return OmegaConf.load(io.StringIO(text))
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{key}={path} cannot be read ({error})") from None
     except Exception as error:  # yaml's scanner/constructor errors, OmegaConf's grammar errors
@@ -73,14 +75,13 @@ def read_yaml(path: Union[str, Path], key: str = "config") -> Union[DictConfig, 
 MAX_EXPANDED_NODES = 100_000
 
 
-def _refuse_alias_bombs(path: Path) -> None:
-    """Refuse a file whose aliases expand it past :data:`MAX_EXPANDED_NODES` nodes (nested
+def _refuse_alias_bombs(text: str) -> None:
+    """Refuse YAML whose aliases expand it past :data:`MAX_EXPANDED_NODES` nodes (nested
     anchors — "a billion laughs" — turn 1 kB of YAML into 10⁹ nodes and exhaust memory when
     OmegaConf copies them) or refer to themselves. Counted on the composed node graph, where an
     alias is the same node object: linear in the file's size."""
     import yaml
 
-    text = path.read_text(encoding="utf-8")
     if "*" not in text:
         return
     sizes: dict[int, int] = {}
