@@ -25,6 +25,12 @@ from dalearn.selection import DEFAULT_ORACLE_METRIC, get_rule, pick_index
 log = logging.getLogger("dalearn")
 
 
+#: best.ckpt holds the whole training state, optimisers included, as last.ckpt does (a save, not a
+#: load: it is read back through dalearn.io.trusted with weights_only=True). Named, not left to
+#: Lightning's default, which warns on every save when the argument is missing.
+WITH_OPTIMIZER_STATE = True
+
+
 class BestCheckpoint(Checkpoint):
     """Saves ``<dirpath>/<filename>`` whenever the newest epoch becomes ``rule``'s pick."""
 
@@ -57,4 +63,4 @@ class BestCheckpoint(Checkpoint):
         if trainer.world_size > 1:
             decision = bool(trainer.strategy.broadcast(decision, src=0))
         if decision:
-            trainer.save_checkpoint(self.path)  # the whole state (optimisers too): resume and SHOT's stage 2 read it
+            trainer.save_checkpoint(self.path, weights_only=not WITH_OPTIMIZER_STATE)
