@@ -24,7 +24,7 @@ from pathlib import Path
 
 import torch
 
-from dalearn.analysis.loading import load_run
+from dalearn.analysis.loading import build_run, read_run
 from dalearn.analysis.pipeline import evaluation_sets
 from dalearn.data.offline import blend_with_photos, fashion_mnist
 from dalearn.io import atomic_write_text
@@ -52,7 +52,7 @@ def predictions(model: torch.nn.Module, dataset, batch_size: int = 1000) -> tupl
 def split_accuracy(run_dir: Path, checkpoint: str) -> tuple[str, dict[str, float]]:
     """(method, {all, normal, inverted} accuracy in %) of one run's checkpoint."""
     path = run_dir / "checkpoints" / f"{checkpoint}.ckpt"
-    loaded = load_run(path if path.is_file() else run_dir)
+    loaded = build_run(read_run(path if path.is_file() else run_dir))
     data = loaded.config.data
     if data.get("name") != "fashion_mnist_clean2m":
         raise SystemExit(f"{run_dir}: a {data.get('name')} run; this script reads Fashion-MNIST → -M runs only")

@@ -113,14 +113,3 @@ def build_run(files: RunFiles) -> LoadedRun:
     if not metrics.get("history") and state.get("dalearn_history"):
         metrics["history"] = list(state["dalearn_history"])
     return LoadedRun(files.path, files.checkpoint, cfg, model, datamodule, metrics)
-
-
-def load_run(
-    path: str | Path,
-    config: Optional[str | Path] = None,
-    data_overrides: Optional[dict] = None,
-    trust: bool = False,
-    role: str = "run",
-) -> LoadedRun:
-    """Rebuild the run at ``path`` (:func:`read_run`, then :func:`build_run`)."""
-    return build_run(read_run(path, config, data_overrides, trust, role))

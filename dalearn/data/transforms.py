@@ -173,8 +173,12 @@ class ToNormalizedTensor:
 
 
 class RecipeTransform(T.Compose):
-    """A recipe transform (square resize → crop → optional flip → normalise) that remembers its
-    parameters, so the same augmentation can run batched on the GPU (:meth:`batched`)."""
+    """The recipes' training transform (square resize → crop → optional flip → normalise), which
+    remembers its parameters so the same augmentation can run batched on the GPU (:meth:`batched`).
+
+    ``crop="random"`` for Office/DomainNet, ``crop="center"`` for VisDA; see
+    :class:`SquareResizeCrop` for ``single_resample``. Configs name it ``train_transform``.
+    """
 
     def __init__(
         self,
@@ -202,20 +206,8 @@ class RecipeTransform(T.Compose):
         return BatchAugment(self.crop, self.size, self.resize, self.flip, self.scale, self.ratio, self.mean, self.std)
 
 
-def train_transform(
-    crop: str = "random",
-    size: int = 224,
-    resize: int = 256,
-    flip: bool = True,
-    scale: Sequence[float] = (0.08, 1.0),
-    ratio: Sequence[float] = (3 / 4, 4 / 3),
-    mean: Sequence[float] = IMAGENET_MEAN,
-    std: Sequence[float] = IMAGENET_STD,
-    single_resample: bool = False,
-) -> RecipeTransform:
-    """The recipes' training transform: ``crop="random"`` for Office/DomainNet, ``crop="center"``
-    for VisDA; see :class:`SquareResizeCrop` for ``single_resample``."""
-    return RecipeTransform(crop, size, resize, flip, scale, ratio, mean, std, single_resample)
+# The name the recipes' configs instantiate (``_target_: dalearn.data.transforms.train_transform``).
+train_transform = RecipeTransform
 
 
 def eval_transform(

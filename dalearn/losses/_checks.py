@@ -12,12 +12,17 @@ import torch
 REDUCTIONS = ("none", "mean", "sum")
 
 
-def check_features(name: str, x: torch.Tensor, layout: str = "(N, F)") -> None:
-    """A non-empty 2-D tensor; ``layout`` names the axes in the error, e.g. ``"(N, C)"``."""
+def _check_matrix(name: str, x: object, layout: str) -> None:
+    """A 2-D tensor; ``layout`` names the axes in the error, e.g. ``"(N, C)"``."""
     if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a tensor, got {type(x).__name__}")
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if x.dim() != 2:
         raise ValueError(f"{name} must have shape {layout}, got {tuple(x.shape)}")
+
+
+def check_features(name: str, x: torch.Tensor, layout: str = "(N, F)") -> None:
+    """A non-empty 2-D tensor; ``layout`` names the axes in the error, e.g. ``"(N, C)"``."""
+    _check_matrix(name, x, layout)
     if x.size(0) == 0:
         raise ValueError(f"{name} is an empty batch, shape {tuple(x.shape)}")
 
@@ -32,10 +37,7 @@ def check_rows(name: str, x: torch.Tensor, num_features: Optional[int] = None, f
     ``finite=False`` skips the NaN/inf scan, for callers that detect non-finite values from
     sums they compute anyway (and then call :func:`check_finite` to name the rows).
     """
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.dim() != 2:
-        raise ValueError(f"{name} must have shape (N, F), got {tuple(x.shape)}")
+    _check_matrix(name, x, "(N, F)")
     if x.size(1) == 0:
         raise ValueError(f"{name} has no features, shape {tuple(x.shape)}")
     if num_features is not None and x.size(1) != num_features:

@@ -11,7 +11,16 @@ import torch
 PROBABILITY_TOLERANCE = 1e-3
 
 
-def _matrix(owner: str, name: str, x: object, what: str) -> torch.Tensor:
+# What a column of each kind of matrix is, and what to pass when the width changes between updates.
+_WIDTH = {
+    "features": ("columns", "pass the same feature layer in every update"),
+    "logits": ("classes (columns)", "pass the outputs of the same classifier in every update"),
+    "probabilities": ("classes (columns)", "pass the outputs of the same classifier in every update"),
+}
+
+
+def _matrix(owner: str, name: str, x: object, what: str, width: Optional[int]) -> torch.Tensor:
+    """An (N, W) finite real matrix of ``what`` (float32 or float64), W equal to ``width`` if given."""
     if not isinstance(x, torch.Tensor):
         raise ValueError(f"{owner}: {name} must be a torch.Tensor of {what}, got {type(x).__name__}")
     if x.dim() != 2 or x.size(1) == 0:
@@ -29,31 +38,25 @@ def _matrix(owner: str, name: str, x: object, what: str) -> torch.Tensor:
             f"{owner}: {name} contains NaN or infinite values in {bad.numel()} of {x.size(0)} rows (rows {shown}); "
             "pass finite values (check the model for a diverged loss)"
         )
+    if width is not None and x.size(1) != width:
+        unit, advice = _WIDTH[what]
+        raise ValueError(f"{owner}: {name} has {x.size(1)} {unit}, but earlier inputs have {width}; {advice}")
     return x
 
 
 def check_features(owner: str, name: str, x: object, dim: Optional[int]) -> torch.Tensor:
     """An (N, D) finite feature matrix whose D equals ``dim`` (the width seen before, if any)."""
-    x = _matrix(owner, name, x, "features")
-    if dim is not None and x.size(1) != dim:
-        raise ValueError(
-            f"{owner}: {name} has {x.size(1)} columns, but earlier inputs have {dim}; pass the same feature layer "
-            "in every update"
-        )
-    return x
+    return _matrix(owner, name, x, "features", dim)
 
 
 def check_logits(owner: str, name: str, x: object, num_classes: Optional[int]) -> torch.Tensor:
     """An (N, C) finite logit matrix with ``num_classes`` columns (if known)."""
-    x = _matrix(owner, name, x, "logits")
-    _check_classes(owner, name, x, num_classes)
-    return x
+    return _matrix(owner, name, x, "logits", num_classes)
 
 
 def check_probs(owner: str, name: str, x: object, num_classes: Optional[int]) -> torch.Tensor:
     """An (N, C) matrix of probability rows: entries ≥ 0 that sum to 1 (within 1e-3)."""
-    x = _matrix(owner, name, x, "probabilities")
-    _check_classes(owner, name, x, num_classes)
+    x = _matrix(owner, name, x, "probabilities", num_classes)
     if x.size(0) == 0:
         return x
     x64 = x.to(torch.float64)
@@ -94,14 +97,6 @@ def check_same_rows(owner: str, names: tuple[str, str], a: torch.Tensor, b: torc
     if a.size(0) != b.size(0):
         raise ValueError(
             f"{owner}: {names[0]} has {a.size(0)} rows but {names[1]} has {b.size(0)}; pass both for the same images"
-        )
-
-
-def _check_classes(owner: str, name: str, x: torch.Tensor, num_classes: Optional[int]) -> None:
-    if num_classes is not None and x.size(1) != num_classes:
-        raise ValueError(
-            f"{owner}: {name} has {x.size(1)} classes (columns), but earlier inputs have {num_classes}; pass the "
-            "outputs of the same classifier in every update"
         )
 
 
