@@ -5,8 +5,8 @@ run (slow: a few training iterations and one subprocess per command):
   (and a pickled callable in its checkpoint), run through ``dalearn-eval`` and
   ``dalearn-analyze``, creates nothing;
 - ``dalearn-analyze RUN --out <a folder with a file in it>`` keeps the file;
-- ``dalearn-train hydra.run.dir=<a foreign folder with checkpoints/last.ckpt and another file>``
-  keeps that file;
+- ``dalearn-train hydra.run.dir=<a foreign folder with checkpoints/last.ckpt, its own .hydra/ and
+  train.log and another file>`` changes and adds nothing there (refused before Hydra writes);
 - ``metrics.json`` is 0644 under umask 022."""
 
 from __future__ import annotations
@@ -90,17 +90,24 @@ def test_analyze_keeps_a_file_in_the_out_folder(tiny_run, tmp_path):
     assert [p.name for p in out.iterdir()] == ["thesis.tex"] and (out / "thesis.tex").read_text() == "keep"
 
 
+def _contents(folder: Path) -> dict[Path, bytes | None]:
+    """Every path under ``folder``, with a file's bytes (None for a folder)."""
+    return {p: p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
 def test_train_keeps_the_files_of_a_foreign_run_dir(tmp_path):
     foreign = tmp_path / "lightning-project"
     (foreign / "checkpoints").mkdir(parents=True)
     torch.save({"state_dict": {}, "global_step": 7}, foreign / "checkpoints" / "last.ckpt")
     (foreign / "checkpoints" / "my_model_epoch99.pt").write_bytes(b"mine")
     (foreign / "notes.txt").write_text("keep")
-    before = {p: p.read_bytes() for p in foreign.rglob("*") if p.is_file()}
+    (foreign / ".hydra").mkdir()  # the folder's own Hydra record and log: Hydra would overwrite them at launch
+    (foreign / ".hydra" / "config.yaml").write_text("theirs: 1\n")
+    (foreign / "train.log").write_text("their log\n")
+    before = _contents(foreign)
     for extra in ([], ["overwrite=true"]):
         result = command(
             "dalearn-train", "debug=fast", "cpu_threads=1", f"hydra.run.dir={foreign}", *extra, cwd=tmp_path
         )
         assert result.returncode != 0 and "dalearn did not write" in result.stderr, result.stderr[-1500:]
-        assert {p: p.read_bytes() for p in before} == before
-        assert not (foreign / "metrics.json").exists() and not (foreign / "config.yaml").exists()
+        assert _contents(foreign) == before  # nothing changed, nothing added
