@@ -19,6 +19,7 @@ or load code (``torch.hub.load``).
 from __future__ import annotations
 
 SHIPPED_CALLABLES: tuple[str, ...] = (
+    "dalearn.cli.run_directory_guard.RunDirectoryGuard",
     "dalearn.data.DomainAdaptationDataModule",
     "dalearn.data.benchmarks.benchmark_domain",
     "dalearn.data.domains.benchmark",
