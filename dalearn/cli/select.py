@@ -7,7 +7,9 @@ accuracy estimates ``atc`` and ``doc``, ``src_val``, ``last``), ``ensv`` — com
 the target predictions every run stores (``predictions.npz``) — and, with target labels,
 ``oracle``. With ``--per-seed`` each task's seeds are separate pools (the selection problem of
 one seed's sweep) and the summary gives the mean and the worst regret over the seeds. A
-checkpoint flagged as collapsed is never picked while an unflagged one exists. Written to
+checkpoint flagged as collapsed, or of a method whose loss maximises the rule's score (SHOT's
+information maximisation and BNM for ``entropy``, ``ima``, ``bnm``: ``trains_on`` in its
+``metrics.json``), is never picked while another one exists. Written to
 ``SWEEP_DIR/selection/`` (or ``--out``):
 
 - ``<rule>.md`` / ``<rule>.csv`` — per pool the pick (run directory, epoch, config, where its

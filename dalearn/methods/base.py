@@ -120,6 +120,12 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule):
     uses_source: bool = True
     #: Extra views of the target training batch the DataModule provides ("strong", "index").
     target_views: tuple[str, ...] = ()
+    #: The label-free selection scores (validator names) this method's own loss maximises, such
+    #: as the information maximisation of SHOT: the method tops them by construction, whatever its
+    #: accuracy, so a sweep never lets such a score pick its checkpoints while another candidate
+    #: is eligible (:mod:`dalearn.selection.sweep_ranking`). Its regularisers add theirs
+    #: (:attr:`trained_scores`); the run records the union in ``metrics.json`` (``trains_on``).
+    trains_on: frozenset[str] = frozenset()
     #: Log the training values on every iteration instead of only on logging iterations
     #: (the progress bar then refreshes them every step, at the cost described above).
     log_train_every_step = False
@@ -279,6 +285,11 @@ class DomainAdaptationModule(LightningConventions, L.LightningModule):
         self.manual_backward(loss)
         for optimizer in optimizers:
             optimizer.step()
+
+    @property
+    def trained_scores(self) -> frozenset[str]:
+        """:attr:`trains_on` and the scores its regularisers maximise."""
+        return frozenset(self.trains_on).union(*(r.trains_on for r in self.regularizers.values()))
 
     def add_regularizers(self, losses: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """``loss`` + Σ weight · R(outputs) over the configured regularisers, each R kept as

@@ -11,12 +11,15 @@ from typing import Any
 from torch import nn
 
 from dalearn.losses import BatchNuclearNormMaximization
+from dalearn.methods.regularizers import CONFIDENCE_AND_DIVERSITY_SCORES
 from dalearn.methods.target_loss import TargetLossModule
 
 
 class BNM(TargetLossModule):
     """λ = ``trade_off`` (1.0 on Office); ``normalization``: ÷B (paper) or ÷min(B, C)
     (authors' code). The authors' network: bottleneck Linear–BN–ReLU of 256."""
+
+    trains_on = CONFIDENCE_AND_DIVERSITY_SCORES
 
     def __init__(self, classifier: nn.Module, normalization: str = "batch", **base: Any) -> None:
         super().__init__(classifier, **base)

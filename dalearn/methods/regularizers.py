@@ -53,6 +53,13 @@ from dalearn.losses import (
 )
 from dalearn.methods.weights import loss_weight
 
+#: The label-free scores that measure confident *and* diverse target predictions: the mean
+#: negative entropy, information maximisation (its diversity term minus the mean entropy) and the
+#: batch nuclear norm, which Cui et al. (2020, §3) bound by the Frobenius norm (confidence) and
+#: relate to the rank (diversity) of the prediction matrix. A loss that maximises confidence and
+#: diversity — IM (SHOT), BNM — maximises all three by construction.
+CONFIDENCE_AND_DIVERSITY_SCORES = frozenset({"entropy", "ima", "bnm"})
+
 #: The tensors a method's ``compute_losses`` may return for regularisers to read.
 OUTPUTS = ("logits_s", "logits_t", "features_s", "features_t")
 
@@ -62,6 +69,8 @@ class Regularizer(nn.Module, abc.ABC):
 
     requires: ClassVar[tuple[str, ...]] = ()
     default_weight: ClassVar[float] = 1.0
+    #: the label-free selection scores this term maximises (see ``DomainAdaptationModule.trains_on``).
+    trains_on: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, weight: Optional[float] = None) -> None:
         super().__init__()
@@ -90,6 +99,7 @@ class BatchNuclearNorm(Regularizer):
     """BNM (Cui et al., 2020) on the target logits; weight 1 (the paper's Office setting)."""
 
     requires = ("logits_t",)
+    trains_on = CONFIDENCE_AND_DIVERSITY_SCORES
 
     def __init__(self, weight: Optional[float] = None, normalization: str = "batch") -> None:
         super().__init__(weight)
@@ -131,6 +141,7 @@ class InformationMaximization(Regularizer):
     """SHOT's information maximisation on the target logits (entropy − diversity); weight 1."""
 
     requires = ("logits_t",)
+    trains_on = CONFIDENCE_AND_DIVERSITY_SCORES
 
     def __init__(self, weight: Optional[float] = None, epsilon: float = 1e-5) -> None:
         super().__init__(weight)

@@ -34,6 +34,7 @@ from dalearn.losses import InformationMaximizationLoss
 from dalearn.methods.base import DomainAdaptationModule
 from dalearn.methods.checkpoint_weights import load_classifier_weights
 from dalearn.methods.clustering import cluster_pseudo_labels
+from dalearn.methods.regularizers import CONFIDENCE_AND_DIVERSITY_SCORES
 
 STAGES = ("source", "target")
 
@@ -56,6 +57,8 @@ class SHOT(DomainAdaptationModule):
     ) -> None:
         self.stage = check_stage(stage)
         self.provides = frozenset({"logits_s", "features_s"} if stage == "source" else {"logits_t", "features_t"})
+        # stage 2's information maximisation maximises these scores by construction (stage 1 is plain CE)
+        self.trains_on = CONFIDENCE_AND_DIVERSITY_SCORES if stage == "target" else frozenset()
         super().__init__(classifier, **base)
         self.label_smoothing = float(label_smoothing)
         self.im_weight = float(im_weight)

@@ -39,6 +39,8 @@ class RunRecorder(L.Callback):
             return
         metrics = summarize(pl_module.history, self.selection, self.oracle_metric)
         metrics["method"] = getattr(pl_module, "name", type(pl_module).__name__)
+        # the scores the method's loss maximises: a sweep's ranking never lets them pick this run
+        metrics["trains_on"] = sorted(getattr(pl_module, "trained_scores", ()))
         metrics["epochs"] = trainer.max_epochs
         self.run.write_metrics(metrics)
         self.run.mark_done()

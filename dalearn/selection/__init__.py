@@ -8,6 +8,8 @@
 - :mod:`~dalearn.selection.epoch_pick` — a run's pick (``metrics.json`` and ``best.ckpt``);
 - :mod:`~dalearn.selection.candidates`, :mod:`~dalearn.selection.sweep_ranking`,
   :mod:`~dalearn.selection.weighted_spearman` — a sweep's candidates ranked per task (and seed);
+  a score never picks a checkpoint of a method whose loss maximises it (``trains_on``) while
+  another candidate is eligible;
 - :mod:`~dalearn.selection.predictions` and :mod:`~dalearn.selection.ensv` — the target
   predictions every run keeps, and EnsV computed from them after the fact;
 - :mod:`~dalearn.selection.objective` — the number a run returns to a Hydra sweeper.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from dalearn.selection.collapse import flagged
 from dalearn.selection.rules import ESTIMATE_PREFIX, KEY_RULES, SCORE_PREFIX
@@ -27,7 +27,9 @@ ORACLE = "oracle"
 class Checkpoint:
     """One evaluated epoch of one run. ``run`` is the reader's record of the run (the tables'
     :class:`~dalearn.tables.runs.Run`: its path, method, seed, configuration); ``task`` the task
-    identity the run records; ``accuracy`` a fraction, or None without target labels."""
+    identity the run records; ``accuracy`` a fraction, or None without target labels;
+    ``trains_on`` the scores the run's method maximises in its loss (``metrics.json``'s
+    ``trains_on``), which may not pick it (:mod:`dalearn.selection.sweep_ranking`)."""
 
     run: Any
     epoch: int
@@ -37,6 +39,7 @@ class Checkpoint:
     scores: dict[str, float] = field(default_factory=dict)
     estimates: dict[str, float] = field(default_factory=dict)
     flagged: bool = False
+    trains_on: frozenset[str] = frozenset()
 
 
 def _number(value: Any) -> Optional[float]:
@@ -76,8 +79,11 @@ def record_estimates(record: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
-def checkpoint_of(run: Any, record: Mapping[str, Any], task: tuple, metric: str = "tgt_acc") -> Checkpoint:
-    """The candidate of one history ``record`` of ``run``."""
+def checkpoint_of(
+    run: Any, record: Mapping[str, Any], task: tuple, metric: str = "tgt_acc", trains_on: Iterable[str] = ()
+) -> Checkpoint:
+    """The candidate of one history ``record`` of ``run``; ``trains_on``: the run's record of the
+    scores its method maximises."""
     accuracy = record_accuracy(record, metric)
     return Checkpoint(
         run=run,
@@ -88,4 +94,5 @@ def checkpoint_of(run: Any, record: Mapping[str, Any], task: tuple, metric: str 
         scores=record_scores(record, accuracy),
         estimates=record_estimates(record),
         flagged=flagged(record),
+        trains_on=frozenset(str(name) for name in trains_on),
     )

@@ -5,8 +5,11 @@ benchmark needs to judge the rule.
 For a pool c_1..c_n (methods × hyperparameters × epochs [× seeds]):
 
 - the **pick** is the eligible candidate with the highest score — eligible: it has a score for
-  the rule (a source-free method has no source hold-out score), and it is unflagged unless every
-  candidate is flagged as collapsed (:mod:`dalearn.selection.collapse`); NaN ranks last;
+  the rule (a source-free method has no source hold-out score), it is unflagged (not collapsed,
+  :mod:`dalearn.selection.collapse`), and the rule's score is not one its method maximises in
+  its loss (``trains_on``: SHOT's information maximisation and BNM top ``entropy``, ``ima`` and
+  ``bnm`` by construction, whatever their accuracy — a score cannot judge the method that
+  optimises it) — unless no candidate is eligible, when all of them are; NaN ranks last;
   ties: the first in run-path and epoch order, and when several tie on the best score the
   pick's accuracy is the *mean* of theirs (what a random choice among them gets on average) and
   ``tied`` says how many;
@@ -61,6 +64,7 @@ class TaskChoice:
     bottom_half: Optional[bool] = None
     seed: Optional[int] = None
     excluded_flagged: int = 0
+    excluded_trains_on: int = 0
     without_score: int = 0
     pick_estimates: dict = field(default_factory=dict)
 
@@ -88,7 +92,9 @@ def choose(checkpoints: list[Checkpoint], rule: str, label: str = "", seed: Opti
         raise _missing_rule(rule, checkpoints, label)
     scores = np.array([c.scores[rule] for c in scored], dtype=np.float64)
     ranked = np.where(np.isfinite(scores), scores, -np.inf)
-    allowed = np.ones(len(scored), bool) if rule == ORACLE else np.array(eligible([c.flagged for c in scored]))
+    trained = np.array([rule in c.trains_on for c in scored], bool)
+    flags = np.array([c.flagged for c in scored], bool)
+    allowed = np.ones(len(scored), bool) if rule == ORACLE else np.array(eligible(list(flags | trained)))
     best = ranked[allowed].max()
     top = [i for i in range(len(scored)) if allowed[i] and ranked[i] == best]
     pick = scored[top[0]]
@@ -115,7 +121,8 @@ def choose(checkpoints: list[Checkpoint], rule: str, label: str = "", seed: Opti
         correlation=correlation,
         bottom_half=bottom_half,
         seed=seed,
-        excluded_flagged=int((~allowed).sum()),
+        excluded_flagged=int((~allowed & flags).sum()),
+        excluded_trains_on=int((~allowed & trained & ~flags).sum()),
         without_score=len(checkpoints) - len(scored),
         pick_estimates=dict(pick.estimates),
     )

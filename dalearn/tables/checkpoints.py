@@ -34,7 +34,8 @@ def run_checkpoints(run: Run) -> list[Checkpoint]:
         return []
     metric = headline_metric(run.dataset)
     task = task_identity(run)
-    return [checkpoint_of(run, record, task, metric) for record in run.metrics.get("history") or []]
+    trains_on = run.metrics.get("trains_on") or ()
+    return [checkpoint_of(run, record, task, metric, trains_on) for record in run.metrics.get("history") or []]
 
 
 def read_checkpoints(runs: list[Run]) -> dict[tuple, list[Checkpoint]]:

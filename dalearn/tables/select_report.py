@@ -110,6 +110,8 @@ def choice_rows(choices: list[TaskChoice], by_task: dict, root: Path) -> list[li
         count = str(choice.checkpoints) + (f" ({choice.tied} tied best)" if choice.tied > 1 else "")
         if choice.excluded_flagged:
             count += f" ({choice.excluded_flagged} flagged collapsed, not pickable)"
+        if choice.excluded_trains_on:
+            count += f" ({choice.excluded_trains_on} of methods that train on {choice.rule}, not pickable by it)"
         if choice.without_score:
             count += f" ({choice.without_score} without this score, not pickable)"
         rows.append(
@@ -166,8 +168,8 @@ def choice_markdown(choices: list[TaskChoice], by_task: dict, root: Path) -> str
         f"- Score: {rule_words(rule)}; higher = predicted better. Every checkpoint = one evaluated epoch of one run.",
         "- regret = oracle accuracy − pick accuracy, in points; bottom half: the pick's accuracy is below the pool's "
         "median; weighted Spearman: Musgrave et al. (2022), weights (validator rank / number of distinct scores)², "
-        "over all checkpoints of the pool. A checkpoint flagged as collapsed (val/collapse/flag) is never picked "
-        "while an unflagged one exists.",
+        "over all checkpoints of the pool. A checkpoint flagged as collapsed (val/collapse/flag), or of a method "
+        "whose loss maximises the score (metrics.json's trains_on), is never picked while another one exists.",
         "- Avg: mean over the pools that have the number. '–': no target labels (no regret) or no ranking.",
     ]
     return "\n".join(lines) + "\n"

@@ -10,9 +10,9 @@ import torch.nn.functional as F
 from scipy.spatial.distance import cdist
 
 from dalearn.losses import BatchSpectralPenalizationLoss, MinimumClassConfusionLoss, entropy
-from dalearn.methods import CDAN, DANN, MCD, SourceOnly
+from dalearn.methods import BNM, CDAN, DANN, MCD, SourceOnly
 from dalearn.methods.clustering import cluster_pseudo_labels
-from dalearn.methods.regularizers import REGULARIZERS, build_regularizers
+from dalearn.methods.regularizers import CONFIDENCE_AND_DIVERSITY_SCORES, REGULARIZERS, build_regularizers
 from dalearn.nn import ImageClassifier, MCDClassifier, bottleneck, build_backbone
 
 
@@ -125,3 +125,12 @@ def test_clustering_matches_a_scipy_derivation(rounds):
     assert 5 not in set(labels.tolist())
     if rounds:
         assert (labels.numpy() == truth).mean() > 0.95
+
+
+def test_methods_and_regularisers_declare_the_scores_they_maximise():
+    """What dalearn-select keeps those scores from judging (tests/selection/test_trained_score_contract.py)."""
+    assert CONFIDENCE_AND_DIVERSITY_SCORES == {"entropy", "ima", "bnm"}
+    assert BNM(network()).trained_scores == CONFIDENCE_AND_DIVERSITY_SCORES
+    assert DANN(network()).trained_scores == frozenset()
+    assert DANN(network(), regularizers={"im": {}}).trained_scores == CONFIDENCE_AND_DIVERSITY_SCORES
+    assert DANN(network(), regularizers={"mcc": {}, "bsp": {}}).trained_scores == frozenset()

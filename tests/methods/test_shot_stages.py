@@ -23,6 +23,7 @@ def stage1(tmp_path_factory):
 def test_stage1_uses_label_smoothing_and_no_target(stage1):
     run_dir, model = stage1
     assert model.stage == "source" and model.uses_source and model.label_smoothing == 0.1
+    assert model.trained_scores == frozenset()  # stage 1 is plain cross-entropy: no score is its objective
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
 
 
@@ -44,6 +45,7 @@ def test_stage2_never_loads_a_source_image(stage1, train_cfg, monkeypatch):
     assert target_reads, "the target images were read"
     assert "source_val" not in datamodule.eval_roles
     assert "val/src_acc" not in metrics["history"][0]
+    assert metrics["trains_on"] == ["bnm", "entropy", "ima"]  # information maximisation, recorded for dalearn-select
     assert model.pseudo_labels is not None and len(model.pseudo_labels) == len(datamodule.target["train"])
 
 
