@@ -5,7 +5,7 @@ A run directory may come from someone else: both files are read by the trusted r
 (:mod:`dalearn.io.trusted`). The configuration is checked before anything is built — every
 ``_target_`` one of the callables dalearn's own configs use, every interpolation one of the
 safe resolvers — unless the user passes ``--trust-config``; weights are read with
-``torch.load(weights_only=True)``, so a checkpoint cannot run code when it is loaded.
+a weights-only load, so a checkpoint cannot run code when it is loaded.
 """
 
 from __future__ import annotations

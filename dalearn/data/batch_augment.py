@@ -69,7 +69,7 @@ def crop_box(
 class BatchAugment:
     """uint8 ``(B, C, H, W)`` → normalised float32 ``(B, C, size, size)``: crop, resize, flip.
 
-    Args mirror :func:`dalearn.data.transforms.train_transform`; ``resize`` is the square the
+    Args mirror :class:`dalearn.data.transforms.RecipeTransform` (``train_transform`` in configs); ``resize`` is the square the
     boxes are drawn on (images of another side are resized to it first).
     """
 

@@ -2,7 +2,7 @@
 on top of a trained run): find the checkpoint, read it safely, copy the classifier's weights.
 
 Checkpoints are read by the trusted reader (:func:`dalearn.io.trusted.checkpoints.load_checkpoint`,
-``torch.load(weights_only=True)``): tensors and plain containers only, never arbitrary pickled
+a weights-only load): tensors and plain containers only, never arbitrary pickled
 objects, so a checkpoint from elsewhere cannot run code; a damaged or foreign file is refused
 with the option's name and what to do. ``path`` may be a checkpoint file, a run directory (its ``checkpoints/last.ckpt``) or a
 glob pattern matching exactly one of those, such as

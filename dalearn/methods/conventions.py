@@ -3,7 +3,7 @@ that ``DANN.load_from_checkpoint(path)`` rebuilds the trained method with no oth
 and a ``predict_step``, so that ``Trainer.predict`` gives class logits.
 
 What the checkpoint records (``checkpoint["hyper_parameters"]``, plain data only, so that it is
-read with ``torch.load(weights_only=True)`` like every dalearn checkpoint):
+read by the trusted reader, tensors and plain data only, like every dalearn checkpoint):
 
 - the method's own arguments (``num_classes``, ``bottleneck_dim``, ``trade_off``,
   ``regularizers``, …), collected by Lightning's ``save_hyperparameters`` from the subclass's
@@ -90,7 +90,7 @@ class LightningConventions:
     def record_hyperparameters(self, classifier: nn.Module, optim: Mapping[str, Any]) -> None:
         """Add what ``save_hyperparameters(ignore=["classifier", "optim"])`` left out, and make
         every value plain data (Hydra hands nested arguments over as OmegaConf containers,
-        which ``torch.load(weights_only=True)`` refuses — resuming would fail)."""
+        which the trusted reader's weights-only load refuses — resuming would fail)."""
         for key, value in list(self.hparams.items()):
             self.hparams[key] = plain(value)
         self.hparams["classifier"] = classifier_spec(classifier)

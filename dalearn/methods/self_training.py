@@ -34,7 +34,7 @@ harder shift"). One of:
 
 On top of a trained run: ``init_ckpt=<run dir or .ckpt>`` starts from that run's classifier
 (same backbone and bottleneck: DANN, CDAN, MCC, BNM and Source-Only with bottleneck_dim=256
-share this one), read with ``torch.load(weights_only=True)``.
+share this one), read by the trusted reader (:mod:`dalearn.io.trusted`, tensors only).
 """
 
 from __future__ import annotations

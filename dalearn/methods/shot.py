@@ -5,8 +5,8 @@ Stage 1, ``stage=source`` (``method=shot_source``): train the source model with
 label-smoothed cross-entropy (ε = 0.1) — the target batch is not used.
 
 Stage 2, ``stage=target`` (``method=shot``): start from stage 1's checkpoint
-(``source_ckpt``: a run directory, a ``.ckpt`` file, or a glob matching exactly one; read with
-``torch.load(weights_only=True)``), freeze the classifier head (the "source hypothesis") and
+(``source_ckpt``: a run directory, a ``.ckpt`` file, or a glob matching exactly one; read by the trusted
+reader, tensors only), freeze the classifier head (the "source hypothesis") and
 train the backbone and bottleneck on the target alone:
 
     loss = im_weight · L_im(y_t) + pseudo_label_weight · CE(y_t, ŷ_t)

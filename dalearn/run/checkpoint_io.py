@@ -5,7 +5,7 @@ opens the final path and writes into it, so a run killed during the write leaves
 ``last.ckpt`` and cannot be resumed. With :class:`AtomicCheckpointIO` the previous checkpoint
 stays intact until the new one is complete.
 
-Reading: :func:`dalearn.io.trusted.checkpoints.load_checkpoint` (``torch.load(weights_only=True)``,
+Reading: :func:`dalearn.io.trusted.checkpoints.load_checkpoint` (a weights-only load,
 errors that name the file and what to do), the one reader of every checkpoint dalearn is
 given; re-exported here with :class:`CheckpointError` for the harness.
 """

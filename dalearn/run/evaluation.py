@@ -6,7 +6,7 @@ mean-per-class accuracy on every evaluation split are logged and written to JSON
 
 A run directory may come from someone else, and both of its files can carry code. Both are
 read by the trusted reader (:mod:`dalearn.io.trusted`): the checkpoint with
-``torch.load(weights_only=True)`` (tensors and plain data only), the config after a check of
+a weights-only load (tensors and plain data only), the config after a check of
 its whole tree — every ``_target_`` one of the exact callables dalearn's own configs use,
 every interpolation one of the safe resolvers — before anything is built; else the error
 names the file, the key and the value. ``trust_config=true`` lifts the config check for a

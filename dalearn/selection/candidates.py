@@ -94,5 +94,5 @@ def checkpoint_of(
         scores=record_scores(record, accuracy),
         estimates=record_estimates(record),
         flagged=flagged(record),
-        trains_on=frozenset(str(name) for name in trains_on),
+        trains_on=frozenset(trains_on),  # the caller's frozenset itself when it passes one
     )

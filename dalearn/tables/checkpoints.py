@@ -34,7 +34,7 @@ def run_checkpoints(run: Run) -> list[Checkpoint]:
         return []
     metric = headline_metric(run.dataset)
     task = task_identity(run)
-    trains_on = run.metrics.get("trains_on") or ()
+    trains_on = frozenset(str(name) for name in run.metrics.get("trains_on") or ())  # once per run
     return [checkpoint_of(run, record, task, metric, trains_on) for record in run.metrics.get("history") or []]
 
 
