@@ -22,6 +22,7 @@ from dalearn.recipes import load_tables
 from dalearn.run.config import CONFIG_DIR
 from dalearn.run.training import train
 from tests.conftest import TINY_BENCHMARK_RUN
+from tests.run.test_config_groups import RESOLVED_SECTIONS
 
 TABLES = load_tables()
 ROWS = [(table, recipe) for table in TABLES for recipe in table.recipes]
@@ -36,9 +37,9 @@ def compose_train(overrides: list[str], hydra: bool = False):
 @functools.lru_cache(maxsize=None)
 def composed(experiment: str):
     """The one place every experiment is composed (cached: composing takes a few tenths of a
-    second); a benchmark that downloads its data gets a root."""
-    cfg = compose_train([f"experiment={experiment}"], hydra=True)
-    return compose_train([f"experiment={experiment}", "data.root=/nowhere"], hydra=True) if "root" in cfg.data else cfg
+    second). A benchmark's ``data.root`` keeps its default (``$DALEARN_DATA`` or ./data): it is
+    resolved as a string, nothing reads it."""
+    return compose_train([f"experiment={experiment}"], hydra=True)
 
 
 def leaves(values: dict, prefix: str) -> dict:
@@ -55,8 +56,12 @@ def leaves(values: dict, prefix: str) -> dict:
 @pytest.mark.parametrize("table,recipe", ROWS, ids=[recipe.experiment for _, recipe in ROWS])
 def test_every_experiment_composes_to_its_table_row(table, recipe):
     """The composed config holds the row's group options and every value the row sets, as the
-    table writes it (interpolations unresolved), and is named as the row."""
+    table writes it (interpolations unresolved), is named as the row, and resolves (every
+    experiment is a table row — tests/recipes/test_recipe_tables.py — so this is also the
+    experiment group's composition check; tests/run/test_config_groups.py covers the others)."""
     cfg = composed(recipe.experiment)
+    for key in RESOLVED_SECTIONS:
+        OmegaConf.to_container(cfg[key], resolve=True)
     choices = cfg.hydra.runtime.choices
     assert {group: choices[group] for group in ("method", *recipe.groups)} == {"method": recipe.method, **recipe.groups}
     assert cfg.method.name == recipe.method
