@@ -19,7 +19,8 @@ from analysis_outputs import FILES, PNGS
 from dalearn.analysis import analyze
 from dalearn.cli.analyze import main
 
-pytestmark = pytest.mark.slow
+#: one worker trains the module's two runs (half a minute), not each worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("analyze_run")]
 
 
 def train_run(tmp_path_factory, method: str) -> Path:

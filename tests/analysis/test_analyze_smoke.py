@@ -12,6 +12,9 @@ from analysis_outputs import FILES, PNGS
 
 from dalearn.cli.analyze import main
 
+#: one worker trains the module's run, not each worker.
+pytestmark = pytest.mark.xdist_group("analyze_smoke")
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):

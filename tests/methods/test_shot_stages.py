@@ -9,6 +9,9 @@ import torch
 from dalearn.data.tensor_dataset import TensorImageDataset
 from dalearn.run.training import train
 
+#: one worker trains the module's stage-1 model, not each worker.
+pytestmark = pytest.mark.xdist_group("shot_stages")
+
 
 @pytest.fixture(scope="module")
 def stage1(tmp_path_factory):

@@ -22,6 +22,7 @@ SCRIPTS = {"dalearn-train", "dalearn-eval", "dalearn-collect", "dalearn-select",
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.xdist_group("wheel"),  # one worker builds the module's wheel, not each
     pytest.mark.skipif(importlib.util.find_spec("build") is None, reason="needs `build` (the dev extra)"),
 ]
 
