@@ -1,9 +1,12 @@
 """The bar of "one trusted way in and out", end to end with the console commands on a tiny real
 run (slow: a few training iterations and one subprocess per command):
 
-- the run's directory, with each payload planted in ``config.yaml`` and ``.hydra/config.yaml``
+- the run's directory, with a payload planted in ``config.yaml`` and ``.hydra/config.yaml``
   (and a pickled callable in its checkpoint), run through ``dalearn-eval`` and
-  ``dalearn-analyze``, creates nothing;
+  ``dalearn-analyze``, creates nothing — one payload of each shape the trusted reader walks (a
+  top-level ``_target_``, one three levels deep, one inside ``_args_``, an interpolation that
+  decodes to a ``_target_``); every payload through every entry point, in-process and with the
+  same reader, is tests/cli/test_shared_run_payloads.py (fast tier);
 - ``dalearn-analyze RUN --out <a folder with a file in it>`` keeps the file;
 - ``dalearn-train hydra.run.dir=<a foreign folder with checkpoints/last.ckpt, its own .hydra/ and
   train.log and another file>`` changes and adds nothing there (refused before Hydra writes);
@@ -50,7 +53,12 @@ def test_the_run_directory_honours_the_umask(tiny_run):
     assert oct(tiny_run.stat().st_mode & 0o777) == "0o755"
 
 
-@pytest.mark.parametrize("payload", sorted(CONFIG_PAYLOADS))
+#: one payload per shape the reader walks (two console commands each, seconds apiece; the
+#: other payloads take the same path through the same reader: test_shared_run_payloads.py).
+END_TO_END_PAYLOADS = ("os.system", "three-levels-deep", "_args_", "interpolation-oc.decode")
+
+
+@pytest.mark.parametrize("payload", END_TO_END_PAYLOADS)
 def test_each_config_payload_through_eval_and_analyze_creates_nothing(payload, tiny_run, tmp_path, monkeypatch):
     marker, lab = tmp_path / "created-by-payload", tmp_path / "lab"
     prepare_lab(lab, marker, monkeypatch)
