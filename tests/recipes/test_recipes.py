@@ -56,9 +56,9 @@ def leaves(values: dict, prefix: str) -> dict:
 @pytest.mark.parametrize("table,recipe", ROWS, ids=[recipe.experiment for _, recipe in ROWS])
 def test_every_experiment_composes_to_its_table_row(table, recipe):
     """The composed config holds the row's group options and every value the row sets, as the
-    table writes it (interpolations unresolved), is named as the row, and resolves (every
-    experiment is a table row — tests/recipes/test_recipe_tables.py — so this is also the
-    experiment group's composition check; tests/run/test_config_groups.py covers the others)."""
+    table writes it (interpolations unresolved), is named as the row, and resolves. Every
+    experiment is a table row (asserted in tests/run/test_config_groups.py), so this is also the
+    experiment group's composition check; test_config_groups.py composes every other option."""
     cfg = composed(recipe.experiment)
     for key in RESOLVED_SECTIONS:
         OmegaConf.to_container(cfg[key], resolve=True)
