@@ -23,7 +23,29 @@ torch.set_num_threads(1)
 SLOW_TIMEOUT = 600
 
 
+def _keep_xdist_groups(config, items) -> None:
+    """Give each ``xdist_group``-marked test its ``@<group>`` node-id suffix, which is how
+    ``--dist loadgroup`` sends a group to one worker (so a module fixture that trains is built
+    once, not once per worker). pytest-xdist 3.8 writes the suffix to ``item._nodeid``, which
+    pytest 9.2's structured node ids no longer read: the groups are silently spread over the
+    workers (pytest-xdist issue 1386). Runs on the workers only, where xdist sets
+    ``config.option.loadgroup``; a suffix already there is left alone."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        groups = sorted(
+            {
+                str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                for mark in item.iter_markers("xdist_group")
+            }
+        )
+        if not groups or "@" in item.nodeid.rsplit("]", 1)[-1] or not hasattr(item, "_id"):
+            continue
+        item._id = type(item._id).parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 def pytest_collection_modifyitems(config, items) -> None:
+    _keep_xdist_groups(config, items)
     if config.getoption("timeout", None) is not None:  # --timeout N given: it holds for every test without a mark
         return
     for item in items:
