@@ -126,6 +126,12 @@ def logged(run_dir, key: str) -> list[tuple[int, float]]:
     return rows
 
 
+#: the sections a composed config must resolve (interpolations, resolvers, required values).
+RESOLVED_SECTIONS = ("data", "method", "backbone", "optim", "trainer", "selection")
+#: MCD made small: its default heads take seconds a step on a CPU; its manual optimisation (two
+#: classifiers, ``num_k`` generator steps) is what the tests that use it check, and stays.
+SMALL_MCD = ["method.num_k=1", "method.classifier.bottleneck_dim=64"]
+
 #: a benchmark experiment made small and fast on the CPU: LeNet on 32 × 32 crops, two iterations of batch 4.
 TINY_BENCHMARK_RUN = [
     "trainer=cpu",

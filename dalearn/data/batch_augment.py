@@ -69,8 +69,9 @@ def crop_box(
 class BatchAugment:
     """uint8 ``(B, C, H, W)`` → normalised float32 ``(B, C, size, size)``: crop, resize, flip.
 
-    Args mirror :class:`dalearn.data.transforms.RecipeTransform` (``train_transform`` in configs); ``resize`` is the square the
-    boxes are drawn on (images of another side are resized to it first).
+    Args mirror :class:`dalearn.data.transforms.RecipeTransform` (``train_transform`` in the
+    configs); ``resize`` is the square the boxes are drawn on (images of another side are
+    resized to it first).
     """
 
     def __init__(

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from benchmark_scripts import load_benchmark
 
-#: MCD made small (its default heads take seconds a step on a CPU); its manual optimisation, the
-#: point of the test, is unchanged.
-SMALL = {"mcd": ["method.num_k=1", "method.classifier.bottleneck_dim=64"]}
+from tests.conftest import SMALL_MCD
+
+SMALL = {"mcd": SMALL_MCD}  # the manual optimisation, the point of the test, is unchanged
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,7 @@ from dalearn.data.benchmarks.fake_tree import make_fake_tree
 from dalearn.recipes import load_tables
 from dalearn.run.config import CONFIG_DIR
 from dalearn.run.training import train
-from tests.conftest import TINY_BENCHMARK_RUN
-from tests.run.test_config_groups import RESOLVED_SECTIONS
+from tests.conftest import RESOLVED_SECTIONS, TINY_BENCHMARK_RUN
 
 TABLES = load_tables()
 ROWS = [(table, recipe) for table in TABLES for recipe in table.recipes]

@@ -12,10 +12,11 @@ import pytest
 import torch
 
 from dalearn.run.training import train
+from tests.conftest import SMALL_MCD
 
 
 # automatic and manual optimisation (MCD made small: its default heads take seconds a step on a CPU)
-@pytest.mark.parametrize("method", ["dann", "mcd method.num_k=1 method.classifier.bottleneck_dim=64"])
+@pytest.mark.parametrize("method", ["dann", " ".join(["mcd", *SMALL_MCD])])
 def test_last_is_the_latest_epoch_and_best_the_selected_one(train_cfg, method):
     # best.ckpt is the epoch metrics.json names, whichever the oracle picks (a pick that is not
     # the last epoch: tests/run/test_best_checkpoint_picker.py); last.ckpt is always epoch 2.

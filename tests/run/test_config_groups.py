@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from dalearn.run.config import CONFIG_DIR
 from dalearn.run.factory import build_model
-from tests.conftest import stage_one
+from tests.conftest import RESOLVED_SECTIONS, stage_one
 
 GROUPS = [
     "method",
@@ -46,8 +46,6 @@ def options(group: str) -> list[str]:
 ALL = [
     (group, option) for group in [*GROUPS, *sorted(NESTED_GROUPS)] if group != "experiment" for option in options(group)
 ]
-#: the sections a composed config must resolve (interpolations, resolvers, required values).
-RESOLVED_SECTIONS = ("data", "method", "backbone", "optim", "trainer", "selection")
 REQUIRED = {
     ("data", "drifted"): ["data.path=/a/dalearn-drift/folder"],
     ("data", "custom"): ["data.source.path=/a/folder", "data.target.path=/b/folder"],

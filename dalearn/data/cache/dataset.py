@@ -20,7 +20,8 @@ class CachedImageList(Dataset):
     The pixels stay in a read-only memory map (the page cache holds them once for every process
     of the machine: DataLoader workers, DDP ranks, runs of a sweep); an item is copied out of it.
     The map is reopened after pickling, so spawned workers do not receive a copy of the data.
-    The recipe transforms (:class:`dalearn.data.transforms.RecipeTransform` (``train_transform`` in configs)) take these tensors.
+    The recipe transforms (:class:`dalearn.data.transforms.RecipeTransform`, ``train_transform`` in
+    the configs) take these tensors.
     """
 
     def __init__(self, entry: CacheEntry, classes: Sequence[str]) -> None:
